@@ -1,0 +1,80 @@
+/**
+ * The HTTP application as a Fastify instance, built from its dependencies; `server.ts`
+ * only starts it. Tests build it the same way and call `app.inject`.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/pool.js';
+import { requestId } from './context.js';
+import openapi from './openapi.js';
+import auth from './plugins/auth.js';
+import { Problem, problemBody, toProblem } from './problems.js';
+import { registerEntityRoutes } from './routes/entities.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerHealthRoutes } from './routes/health.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT'>;
+  db: Queryable;
+  redis: Redis;
+  logger: Logger;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: requestId,
+    requestIdLogLabel: 'requestId',
+    requestIdHeader: false,
+    bodyLimit: deps.config.L01_BODY_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: anything else is a 415 (fastify would otherwise accept text/plain).
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let problem = toProblem(err);
+    if (!problem) {
+      req.log.error({ err }, 'unexpected error');
+      problem = new Problem(500, 'Internal Server Error', `unexpected error; quote request id ${req.id}`);
+    } else if (problem.status >= 500) {
+      req.log.warn({ err: (err as Error).message, status: problem.status }, 'dependency unavailable');
+    }
+    return reply
+      .code(problem.status)
+      .headers(problem.headers ?? {})
+      .type('application/problem+json')
+      .serializer(JSON.stringify)
+      .send(problemBody(problem, `urn:l01:request:${req.id}`));
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problemBody(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`), `urn:l01:request:${req.id}`)),
+  );
+
+  await app.register(openapi);
+  await app.register(auth, { tokens: deps.config.tokens });
+  await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
+  await registerEventRoutes(app, { db: deps.db });
+  await registerEntityRoutes(app, { db: deps.db });
+  return app;
+}

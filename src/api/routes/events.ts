@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getEvent, listEvents } from '../../db/events.js';
+import type { Queryable } from '../../db/pool.js';
+import { notFound, Problem } from '../problems.js';
+import { idParams, pagination, safeString } from '../schemas.js';
+import { problemResponses, secured } from '../openapi.js';
+
+const eventQuery = z.strictObject({
+  ...pagination,
+  event_type: safeString(100).optional(),
+  entity_type: safeString(50).optional(),
+  entity_id: z.guid().optional(),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('Position of the last event you have (0 = from the start). Pages in commit-safe order and never skips an event that commits late.'),
+});
+
+export const eventSchema = z.object({
+  id: z.guid(),
+  position: z.number().int().describe('Global, increasing in insertion order.'),
+  transaction_id: z.string().describe('Writer transaction (xid8), as a decimal string.'),
+  cursor: z.string().describe('`<transaction_id>-<position>`: log order, and the id of the event in every stream.'),
+  event_type: z.string(),
+  entity_type: z.string(),
+  entity_id: z.guid(),
+  entity_version: z.number().int(),
+  payload: z.record(z.string(), z.unknown()).describe('The entity after the change (before it, for a delete).'),
+  metadata: z.record(z.string(), z.unknown()).describe('request_id, correlation_id, caller'),
+  created_at: z.string(),
+});
+
+export async function registerEventRoutes(app: FastifyInstance, opts: { db: Queryable }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/api/events', {
+    config: { scope: 'user' },
+    schema: secured({ tags: ['events'], summary: 'The event log, in log order (transaction_id, position)', querystring: eventQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
+  }, async (req, reply) => {
+    const body = await listEvents(opts.db, req.query);
+    if (body === null) {
+      throw new Problem(400, 'Bad Request', `no event at position ${req.query.after}`, [{ field: 'querystring.after', message: 'must be the position of an existing event, or 0' }]);
+    }
+    return reply.type('application/json; charset=utf-8').send(body as never);
+  });
+
+  r.get('/api/events/:id', {
+    config: { scope: 'user' },
+    schema: secured({ tags: ['events'], summary: 'One event', params: idParams, response: { 200: eventSchema, ...problemResponses } }),
+  }, async (req, reply) => {
+    const body = await getEvent(opts.db, req.params.id);
+    if (!body) throw notFound('Event', req.params.id);
+    return reply.type('application/json; charset=utf-8').send(body as never);
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * zod schemas derived from entity definitions: request bodies, list queries and the
+ * documented response shape. Validation happens here, once, at the edge; the write path
+ * trusts what passes.
+ */
+import { z } from 'zod';
+import type { ColumnSpec } from '../db/columns.js';
+import type { Entity } from '../db/entity.js';
+
+/** NUL bytes and unpaired UTF-16 surrogates cannot be stored by Postgres (or would be mangled). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (s: string) => !UNSTORABLE.test(s);
+const UNSTORABLE_MESSAGE = 'must not contain NUL bytes or unpaired surrogates';
+
+export const MAX_JSON_DEPTH = 64;
+const MAX_TEXT = 1024 * 1024;
+
+export const safeString = (max: number) =>
+  z.string().max(max).refine(storable, UNSTORABLE_MESSAGE);
+
+/**
+ * Why a JSON value cannot be stored as jsonb, or null. Iterative, so a hostile
+ * document nested thousands of levels deep cannot overflow the stack.
+ */
+function jsonProblem(value: unknown): string | null {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > MAX_JSON_DEPTH) return `is nested deeper than ${MAX_JSON_DEPTH} levels`;
+    if (typeof v === 'string') {
+      if (!storable(v)) return UNSTORABLE_MESSAGE;
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return 'must contain only finite numbers';
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push([item, depth + 1]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (!storable(k)) return `has a key that ${UNSTORABLE_MESSAGE}`;
+        stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
+const jsonValue = () =>
+  z.unknown().superRefine((v, ctx) => {
+    if (v === undefined || v === null) {
+      ctx.addIssue({ code: 'custom', message: v === null ? 'must not be null' : 'is required' });
+      return;
+    }
+    const problem = jsonProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
+
+function valueSchema(spec: ColumnSpec): z.ZodType {
+  switch (spec.kind) {
+    case 'varchar':
+      return safeString(spec.length ?? 255);
+    case 'text':
+      return safeString(MAX_TEXT);
+    case 'integer':
+      return z.number().int().min(spec.min ?? INT4.min).max(spec.max ?? INT4.max);
+    case 'bigint':
+      return z.number().int().min(spec.min ?? Number.MIN_SAFE_INTEGER).max(spec.max ?? Number.MAX_SAFE_INTEGER);
+    case 'double': {
+      let n = z.number();
+      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.max !== undefined) n = n.max(spec.max);
+      return n;
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'jsonb':
+      return jsonValue();
+    case 'timestamp':
+      return z.iso.datetime({ offset: true });
+    case 'uuid':
+      return z.guid();
+    case 'enum':
+      return z.enum(spec.values as [string, ...string[]]);
+    case 'tags':
+      return z.array(safeString(spec.length ?? 100)).max(1000);
+  }
+}
+
+function describe<T extends z.ZodType>(schema: T, spec: ColumnSpec): T {
+  const parts = [spec.description, spec.references && `References ${spec.references}.id.`].filter(Boolean);
+  return parts.length ? schema.describe(parts.join(' ')) : schema;
+}
+
+/** Query-string form of a filter value: query parameters arrive as strings. */
+function filterSchema(spec: ColumnSpec): z.ZodType {
+  switch (spec.kind) {
+    case 'integer':
+    case 'bigint':
+    case 'double':
+      return z.coerce.number().pipe(valueSchema(spec) as z.ZodNumber);
+    case 'boolean':
+      return z.enum(['true', 'false']).transform((v) => v === 'true');
+    default:
+      return valueSchema(spec);
+  }
+}
+
+export const idParams = z.object({ id: z.guid() });
+
+export const pagination = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1–1000.'),
+  offset: z.coerce.number().int().min(0).max(INT4.max).default(0),
+};
+
+export interface EntitySchemas {
+  create: z.ZodObject;
+  update: z.ZodObject;
+  list: z.ZodObject;
+  response: z.ZodObject;
+}
+
+const systemResponse = {
+  id: z.guid(),
+  version: z.number().int().describe('Starts at 1, +1 per change; sent as the ETag.'),
+  created_at: z.string(),
+  updated_at: z.string(),
+};
+
+export function entitySchemas(entity: Entity): EntitySchemas {
+  const create: Record<string, z.ZodType> = { id: z.guid().optional().describe('Chosen by the server when omitted.') };
+  const update: Record<string, z.ZodType> = {};
+  const response: Record<string, z.ZodType> = { ...systemResponse };
+  const list: Record<string, z.ZodType> = { ...pagination };
+
+  for (const [name, column] of Object.entries(entity.columns)) {
+    const spec = column.spec;
+    const value = describe(valueSchema(spec), spec);
+    if (spec.required) {
+      create[name] = value;
+      update[name] = value.optional();
+      response[name] = value;
+    } else if (spec.default !== undefined) {
+      create[name] = value.default(spec.default as never);
+      update[name] = value.optional();
+      response[name] = value;
+    } else {
+      create[name] = value.nullable().default(null);
+      update[name] = value.nullable().optional();
+      response[name] = value.nullable();
+    }
+    if (spec.indexed) list[name] = filterSchema(spec).optional();
+  }
+  return {
+    create: z.strictObject(create),
+    update: z
+      .strictObject(update)
+      .refine((body) => Object.keys(body).length > 0, 'must change at least one field'),
+    list: z.strictObject(list),
+    response: z.object(response),
+  } as EntitySchemas;
+}

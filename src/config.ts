@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Tokens that work outside production only (the original service's development tokens). */
+export const DEVELOPMENT_TOKENS = ['test_token_123', 'dev_key_local_ONLY'] as const;
+/** Keys refused in production even when long enough: well-known placeholders. */
+const WEAK_KEYS = [/^(.)\1+$/, /change.?me/i, /your.?secure/i, /^(password|secret|test|example)/i];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const keyList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Default: the local server, database `l01`, created on start if missing. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/l01'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  L01_API_KEY: keyList,
+  L01_API_KEYS: keyList,
+  L01_ADMIN_API_KEY: keyList,
+  L01_HOST: z.string().min(1).default('0.0.0.0'),
+  L01_PORT: port.default(8001),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted request body, bytes (413 above). */
+  L01_BODY_LIMIT: positiveInt.default(1024 * 1024),
+  /** Connections per process. Writes are one statement each, so a small pool saturates 2 cores. */
+  L01_PG_POOL_SIZE: positiveInt.max(200).default(10),
+  /** Connecting to Postgres and any one statement fail after this long (then 503). */
+  L01_PG_TIMEOUT_MS: positiveInt.default(5000),
+  /** Prefix of every Redis key the service writes (streams, queues). */
+  L01_REDIS_PREFIX: z.string().default('l01:'),
+  /** Prefix of pub/sub channels: `${prefix}events:{event_type}`. Empty by contract; tests isolate with it. */
+  L01_CHANNEL_PREFIX: z.string().default(''),
+});
+
+export type Config = z.output<typeof schema> & {
+  /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
+  tokens: ReadonlyArray<{ token: string; scope: 'user' | 'admin' }>;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses and checks the environment. Throws a ConfigError with one readable line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  const user = [...c.L01_API_KEY, ...c.L01_API_KEYS];
+  const admin = c.L01_ADMIN_API_KEY;
+  if (c.NODE_ENV === 'production') {
+    if (user.length + admin.length === 0) {
+      throw new ConfigError('invalid configuration: NODE_ENV=production needs L01_API_KEY (at least 32 characters)');
+    }
+    for (const key of [...user, ...admin]) {
+      if (key.length < 32) throw new ConfigError('invalid configuration: API keys must be at least 32 characters in production');
+      if ((DEVELOPMENT_TOKENS as readonly string[]).includes(key) || WEAK_KEYS.some((re) => re.test(key))) {
+        throw new ConfigError('invalid configuration: a configured API key is a known weak or development key');
+      }
+    }
+  }
+  const dev = c.NODE_ENV === 'production' ? [] : DEVELOPMENT_TOKENS.map((token) => ({ token, scope: 'admin' as const }));
+  return {
+    ...c,
+    tokens: [
+      ...user.map((token) => ({ token, scope: 'user' as const })),
+      ...admin.map((token) => ({ token, scope: 'admin' as const })),
+      ...dev,
+    ],
+  };
+}

@@ -1,0 +1,72 @@
+import type { Column } from './columns.js';
+
+/** Column names every entity has; definitions may not reuse them. */
+export const SYSTEM_COLUMNS = ['id', 'version', 'created_at', 'updated_at'] as const;
+/** Query parameters of the list routes; a filter may not shadow them. */
+const RESERVED_FILTERS = ['limit', 'offset'];
+
+export interface EntityInput {
+  /** Table name, also the URL segment: `/api/<table>`. */
+  readonly table: string;
+  /** Singular form: the `entity_type` of its events and the prefix of their names. */
+  readonly singular: string;
+  readonly description: string;
+  readonly columns: Readonly<Record<string, Column>>;
+  /**
+   * Status value → timestamp column stamped with now() when the entity enters that status
+   * (e.g. goals: `{ completed: 'completed_at' }`). Data, not code: the write path reads it.
+   */
+  readonly statusTimestamps?: Readonly<Record<string, string>>;
+}
+
+export interface Entity extends EntityInput {
+  /** "Agent", "Training example": used in messages such as "Agent deleted successfully". */
+  readonly label: string;
+  /** The `status` column when it has a closed set of values: its changes emit `<singular>_<status>`. */
+  readonly status?: { readonly values: readonly string[] };
+  /** Columns usable as list filters: the indexed ones. */
+  readonly filters: readonly string[];
+  /** Foreign keys: column → referenced table. */
+  readonly references: Readonly<Record<string, string>>;
+}
+
+/**
+ * Checks a definition once, at import time, so a typo in a definition fails the first test
+ * run instead of surfacing as a confusing SQL or routing error later.
+ */
+export function defineEntity(input: EntityInput): Entity {
+  const names = Object.keys(input.columns);
+  for (const name of names) {
+    if ((SYSTEM_COLUMNS as readonly string[]).includes(name)) {
+      throw new Error(`${input.table}.${name}: system column names are reserved`);
+    }
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`${input.table}.${name}: not snake_case`);
+  }
+  const filters = names.filter((n) => input.columns[n]!.spec.indexed);
+  const clash = filters.find((f) => RESERVED_FILTERS.includes(f));
+  if (clash) throw new Error(`${input.table}.${clash}: shadows a list query parameter`);
+
+  const statusColumn = input.columns.status?.spec;
+  for (const [status, col] of Object.entries(input.statusTimestamps ?? {})) {
+    if (input.columns[col]?.spec.kind !== 'timestamp') {
+      throw new Error(`${input.table}: statusTimestamps.${status} names ${col}, not a timestamp column`);
+    }
+    if (!statusColumn?.values?.includes(status)) {
+      throw new Error(`${input.table}: statusTimestamps names unknown status ${status}`);
+    }
+  }
+
+  const references: Record<string, string> = {};
+  for (const name of names) {
+    const target = input.columns[name]!.spec.references;
+    if (target) references[name] = target;
+  }
+  const words = input.singular.replace(/_/g, ' ');
+  return {
+    ...input,
+    label: words.charAt(0).toUpperCase() + words.slice(1),
+    status: statusColumn?.kind === 'enum' ? { values: statusColumn.values! } : undefined,
+    filters,
+    references,
+  };
+}

@@ -1,0 +1,33 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface PoolOptions {
+  url: string;
+  size: number;
+  timeoutMs: number;
+  name: string;
+}
+
+/**
+ * A pg pool that fails fast instead of hanging: connect and statement timeouts, TCP
+ * keepalive for half-open connections, and an `error` listener, because an idle client
+ * losing its server (a Postgres restart) emits `error` and would otherwise crash the process.
+ */
+export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.size,
+    connectionTimeoutMillis: opts.timeoutMs,
+    statement_timeout: opts.timeoutMs,
+    query_timeout: opts.timeoutMs + 1000,
+    idle_in_transaction_session_timeout: opts.timeoutMs * 2,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    application_name: opts.name,
+  });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle postgres client lost'));
+  return pool;
+}
+
+/** Anything that runs a query: a pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.ClientBase;

@@ -1,0 +1,101 @@
+/**
+ * The database schema, as drizzle-kit reads it to generate `drizzle/` migrations.
+ * Entity tables are derived from the definitions in `entities/`; the event log and the
+ * outbox are written out here because their shape is the delivery contract.
+ * The append-only trigger on `events` lives in a reviewed custom migration.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  timestamp,
+  uuid,
+  varchar,
+  type AnyPgColumn,
+  type PgTableWithColumns,
+} from 'drizzle-orm/pg-core';
+import { entities } from './entities/index.js';
+import { entityTable } from './table.js';
+
+/** Postgres 64-bit transaction id (epoch-qualified, never wraps). Read as a decimal string. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
+export const events = pgTable(
+  'events',
+  {
+    position: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: uuid().notNull().unique().defaultRandom(),
+    transaction_id: xid8().notNull().default(sql`pg_current_xact_id()`),
+    event_type: varchar({ length: 100 }).notNull(),
+    entity_type: varchar({ length: 50 }).notNull(),
+    entity_id: uuid().notNull(),
+    entity_version: integer().notNull(),
+    payload: jsonb().notNull(),
+    metadata: jsonb().notNull().default(sql`'{}'::jsonb`),
+    created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Commit-safe log order: readers page by (transaction_id, position) below the snapshot xmin.
+    index('events_log_order_idx').on(t.transaction_id, t.position),
+    index('events_entity_idx').on(t.entity_type, t.entity_id, t.position),
+    index('events_type_idx').on(t.event_type, t.position),
+  ],
+);
+
+/**
+ * One row per event still to be published. The row carries its routing (entity and event
+ * type), so the relay needs to know nothing about entities; the payload stays in `events`.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    transaction_id: xid8().notNull(),
+    position: bigint({ mode: 'number' }).notNull(),
+    event_id: uuid().notNull(),
+    entity_type: varchar({ length: 50 }).notNull(),
+    event_type: varchar({ length: 100 }).notNull(),
+    created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.transaction_id, t.position] })],
+);
+
+const tables = new Map<string, PgTableWithColumns<any>>();
+const resolve = (table: string) => tables.get(table)!.id as AnyPgColumn;
+for (const entity of entities) tables.set(entity.table, entityTable(entity, resolve));
+
+/** Entity tables by table name. */
+export const entityTables: ReadonlyMap<string, PgTableWithColumns<any>> = tables;
+
+// drizzle-kit discovers tables by their named exports.
+const t = (name: string) => tables.get(name)!;
+export const agents = t('agents');
+export const goals = t('goals');
+export const plans = t('plans');
+export const tasks = t('tasks');
+export const sessions = t('sessions');
+export const documents = t('documents');
+export const models = t('models');
+export const tools = t('tools');
+export const datasets = t('datasets');
+export const training_examples = t('training_examples');
+export const evaluations = t('evaluations');
+export const feedback = t('feedback');
+export const metrics = t('metrics');
+export const anomalies = t('anomalies');
+export const alerts = t('alerts');
+export const quality_scores = t('quality_scores');
+export const compliance_results = t('compliance_results');
+export const api_requests = t('api_requests');
+export const rate_limit_events = t('rate_limit_events');
+export const authentication_events = t('authentication_events');
+export const circuit_breaker_events = t('circuit_breaker_events');
+export const service_registry_events = t('service_registry_events');
+export const user_interactions = t('user_interactions');
+export const saga_executions = t('saga_executions');
+export const saga_steps = t('saga_steps');
+export const control_operations = t('control_operations');

@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  varchar,
+  type AnyPgColumn,
+  type PgColumnBuilderBase,
+} from 'drizzle-orm/pg-core';
+import type { ColumnSpec } from './columns.js';
+import type { Entity } from './entity.js';
+
+/** The Drizzle column of one column spec (drizzle-kit turns these into migrations). */
+function drizzleColumn(spec: ColumnSpec, resolve: (table: string) => AnyPgColumn): PgColumnBuilderBase {
+  let col;
+  switch (spec.kind) {
+    case 'varchar':
+    case 'enum':
+      col = varchar({ length: spec.length ?? 255 });
+      break;
+    case 'text':
+      col = text();
+      break;
+    case 'integer':
+      col = integer();
+      break;
+    case 'bigint':
+      col = bigint({ mode: 'number' });
+      break;
+    case 'double':
+      col = doublePrecision();
+      break;
+    case 'boolean':
+      col = boolean();
+      break;
+    case 'jsonb':
+      col = jsonb();
+      break;
+    case 'timestamp':
+      col = timestamp({ withTimezone: true, mode: 'string' });
+      break;
+    case 'uuid':
+      col = uuid();
+      break;
+    case 'tags':
+      col = varchar({ length: spec.length ?? 100 }).array();
+      break;
+  }
+  if (spec.required || spec.default !== undefined) col = col.notNull();
+  if (spec.default !== undefined) {
+    // jsonb defaults must be written as SQL literals; drizzle would otherwise quote them as text.
+    col = spec.kind === 'jsonb' ? col.default(sql.raw(`'${JSON.stringify(spec.default)}'::jsonb`)) : col.default(spec.default as never);
+  }
+  if (spec.unique) col = col.unique();
+  if (spec.references) {
+    const target = spec.references;
+    col = col.references(() => resolve(target), { onDelete: 'restrict', onUpdate: 'restrict' });
+  }
+  return col;
+}
+
+const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * Builds the Drizzle table of an entity: system columns, its own columns, an index per
+ * filter column and CHECK constraints for closed value sets and numeric ranges (the
+ * database enforces what the API validates, so direct SQL writers cannot break the model).
+ */
+export function entityTable(entity: Entity, resolve: (table: string) => AnyPgColumn) {
+  const columns: Record<string, PgColumnBuilderBase> = {
+    id: uuid().primaryKey().defaultRandom(),
+    version: integer().notNull().default(1),
+  };
+  for (const [name, column] of Object.entries(entity.columns)) columns[name] = drizzleColumn(column.spec, resolve);
+  columns.created_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
+  columns.updated_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
+
+  return pgTable(entity.table, columns, (t) => {
+    const extras = [];
+    for (const [name, column] of Object.entries(entity.columns)) {
+      const spec = column.spec;
+      const ref = (t as Record<string, AnyPgColumn>)[name]!;
+      if (spec.indexed && !spec.unique) extras.push(index(`${entity.table}_${name}_idx`).on(ref));
+      if (spec.values) {
+        extras.push(check(`${entity.table}_${name}_check`, sql.raw(`"${name}" IN (${spec.values.map(quote).join(', ')})`)));
+      }
+      if (spec.min !== undefined && spec.max !== undefined) {
+        extras.push(check(`${entity.table}_${name}_range`, sql.raw(`"${name}" BETWEEN ${spec.min} AND ${spec.max}`)));
+      }
+    }
+    return extras;
+  });
+}

@@ -1,0 +1,31 @@
+/** The API process: `npm run start:api`. Builds the app from its dependencies and serves it. */
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './api/app.js';
+import { migrateDatabase } from './db/database.js';
+import { createPool } from './db/pool.js';
+import { configOrExit, describeStartupError } from './entry.js';
+import { createLogger } from './logger.js';
+import { createRedis } from './redis.js';
+
+const config = configOrExit();
+const log = createLogger(config.LOG_LEVEL, 'l01-api');
+
+try {
+  await migrateDatabase(config.DATABASE_URL);
+} catch (err) {
+  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
+  process.exit(1);
+}
+
+const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-api' }, log);
+const redis = createRedis(config.REDIS_URL, log, 'l01-api');
+const app = await buildApp({ config, db, redis, logger: log });
+
+closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+  if (err) log.error({ err }, 'closing after an error');
+  else log.info({ signal }, 'shutting down');
+  await app.close();
+  await Promise.allSettled([db.end(), redis.quit()]);
+});
+
+await app.listen({ host: config.L01_HOST, port: config.L01_PORT });

@@ -1,0 +1,67 @@
+/**
+ * `npm start`: migrates once, then runs the API and the relay worker as separate OS
+ * processes and keeps them running. A child that dies is restarted after 500 ms (a crash
+ * loop backs off to 5 s); SIGTERM/SIGINT is passed to both, and the supervisor exits when
+ * they have stopped (or kills them after 15 s).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { migrateDatabase } from './db/database.js';
+import { configOrExit, describeStartupError } from './entry.js';
+import { createLogger } from './logger.js';
+
+const config = configOrExit();
+const log = createLogger(config.LOG_LEVEL, 'l01-supervisor');
+
+const CHILDREN = {
+  api: fileURLToPath(new URL('./server.ts', import.meta.url)),
+  worker: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+} as const;
+type Name = keyof typeof CHILDREN;
+
+try {
+  await migrateDatabase(config.DATABASE_URL);
+} catch (err) {
+  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
+  process.exit(1);
+}
+
+let stopping = false;
+const running = new Map<Name, ChildProcess>();
+const recentCrashes = new Map<Name, number[]>();
+
+function start(name: Name): void {
+  const child = fork(CHILDREN[name], [], { execArgv: ['--import', 'tsx'], env: { ...process.env, L01_SUPERVISED: '1' } });
+  running.set(name, child);
+  log.info({ child: name, pid: child.pid }, 'started');
+  child.on('exit', (code, signal) => {
+    running.delete(name);
+    if (stopping) {
+      if (running.size === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    const crashes = [...(recentCrashes.get(name) ?? []).filter((t) => now - t < 30_000), now];
+    recentCrashes.set(name, crashes);
+    const delay = crashes.length > 5 ? 5000 : 500;
+    log.warn({ child: name, code, signal, restartInMs: delay }, 'child exited; restarting');
+    setTimeout(() => !stopping && start(name), delay);
+  });
+}
+
+function stop(signal: NodeJS.Signals): void {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping');
+  if (running.size === 0) process.exit(0);
+  for (const child of running.values()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of running.values()) child.kill('SIGKILL');
+    process.exit(1);
+  }, 15_000).unref();
+}
+
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+start('api');
+start('worker');
