@@ -36,6 +36,20 @@ const schema = z.object({
   L01_REDIS_PREFIX: z.string().default('l01:'),
   /** Prefix of pub/sub channels: `${prefix}events:{event_type}`. Empty by contract; tests isolate with it. */
   L01_CHANNEL_PREFIX: z.string().default(''),
+  /** Events per claim and per publish job. */
+  L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
+  /** Poll interval covering lost wake-up signals, ms. */
+  L01_RELAY_POLL_MS: positiveInt.default(250),
+  /** Publish attempts for an event that fails on its own before it is dead-lettered. */
+  L01_RELAY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
+  /** First retry delay, ms; doubles per attempt, with 50% jitter. */
+  L01_RELAY_BACKOFF_MS: positiveInt.default(200),
+  /** A publish job whose worker stops answering for this long is handed to another worker. */
+  L01_RELAY_LOCK_MS: positiveInt.min(1000).default(30_000),
+  /** Warn when a transaction open this long holds the relay back, ms. */
+  L01_RELAY_LAG_WARN_MS: positiveInt.default(10_000),
+  /** Larger messages fail on their own (and are dead-lettered) instead of straining Redis. */
+  L01_MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
 });
 
 export type Config = z.output<typeof schema> & {

@@ -5,6 +5,8 @@ import { migrateDatabase } from './db/database.js';
 import { createPool } from './db/pool.js';
 import { configOrExit, describeStartupError } from './entry.js';
 import { createLogger } from './logger.js';
+import { stopWithSupervisor } from './supervised.js';
+import { createCommitSignal } from './outbox/signal.js';
 import { createRedis } from './redis.js';
 
 const config = configOrExit();
@@ -19,8 +21,9 @@ try {
 
 const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-api' }, log);
 const redis = createRedis(config.REDIS_URL, log, 'l01-api');
-const app = await buildApp({ config, db, redis, logger: log });
+const app = await buildApp({ config, db, redis, logger: log, onCommit: createCommitSignal(db) });
 
+stopWithSupervisor();
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'closing after an error');
   else log.info({ signal }, 'shutting down');

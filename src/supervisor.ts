@@ -31,7 +31,9 @@ const running = new Map<Name, ChildProcess>();
 const recentCrashes = new Map<Name, number[]>();
 
 function start(name: Name): void {
-  const child = fork(CHILDREN[name], [], { execArgv: ['--import', 'tsx'], env: { ...process.env, L01_SUPERVISED: '1' } });
+  // Own process group: a Ctrl-C or group signal reaches the supervisor only, which then
+  // stops each child exactly once. A child whose supervisor vanishes stops itself (IPC disconnect).
+  const child = fork(CHILDREN[name], [], { execArgv: ['--import', 'tsx'], detached: true });
   running.set(name, child);
   log.info({ child: name, pid: child.pid }, 'started');
   child.on('exit', (code, signal) => {
@@ -62,6 +64,10 @@ function stop(signal: NodeJS.Signals): void {
 }
 
 process.on('SIGTERM', () => stop('SIGTERM'));
+// `npm start` runs us under `sh -c`; if that wrapper is killed without passing the signal
+// on, we are re-parented: treat it as a stop rather than run on unsupervised.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop('SIGTERM'), 1000).unref();
 process.on('SIGINT', () => stop('SIGINT'));
 start('api');
 start('worker');

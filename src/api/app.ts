@@ -2,7 +2,7 @@
  * The HTTP application as a Fastify instance, built from its dependencies; `server.ts`
  * only starts it. Tests build it the same way and call `app.inject`.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -21,18 +21,30 @@ export interface AppDeps {
   db: Queryable;
   redis: Redis;
   logger: Logger;
+  /** Called after each committed write (the relay's wake-up signal). */
+  onCommit?: () => void;
+}
+
+/** One compact line per request, when it completes; nothing when it arrives. */
+class RequestLog extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'requestId' });
+  }
+  override incomingRequest(): void {}
+  override requestCompleted(_error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     genReqId: requestId,
-    requestIdLogLabel: 'requestId',
+    logController: new RequestLog(),
     requestIdHeader: false,
     bodyLimit: deps.config.L01_BODY_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    disableRequestLogging: true,
     routerOptions: { maxParamLength: 200 },
   }) as unknown as FastifyInstance;
 
@@ -43,9 +55,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -75,6 +84,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auth, { tokens: deps.config.tokens });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
-  await registerEntityRoutes(app, { db: deps.db });
+  await registerEntityRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   return app;
 }

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   customType,
   index,
   integer,
@@ -59,9 +60,44 @@ export const outbox = pgTable(
     event_id: uuid().notNull(),
     entity_type: varchar({ length: 50 }).notNull(),
     event_type: varchar({ length: 100 }).notNull(),
+    /** A dead letter put back by an operator: publishing it also closes its dead_letters row. */
+    requeued: boolean().notNull().default(false),
     created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.transaction_id, t.position] })],
+);
+
+/**
+ * Where the relay has got to: the stream id of the last event it published. Written in
+ * the same transaction that deletes the published outbox rows, so the two never disagree.
+ * Also how the relay notices Redis losing data (its stream ends before the checkpoint).
+ */
+export const relayCheckpoint = pgTable('relay_checkpoint', {
+  id: integer().primaryKey().default(1),
+  transaction_id: xid8().notNull(),
+  position: bigint({ mode: 'number' }).notNull(),
+  published: bigint({ mode: 'number' }).notNull().default(0),
+  updated_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});
+
+/**
+ * Events that failed to publish on their own (not because Redis was down) after the
+ * configured attempts. Retrying re-queues the event in the outbox; discarding keeps the row.
+ */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    event_id: uuid().primaryKey(),
+    position: bigint({ mode: 'number' }).notNull(),
+    entity_type: varchar({ length: 50 }).notNull(),
+    event_type: varchar({ length: 100 }).notNull(),
+    status: varchar({ length: 20 }).notNull().default('dead'),
+    attempts: integer().notNull(),
+    last_error: varchar({ length: 2000 }).notNull(),
+    created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    updated_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [index('dead_letters_status_idx').on(t.status, t.created_at)],
 );
 
 const tables = new Map<string, PgTableWithColumns<any>>();

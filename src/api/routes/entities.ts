@@ -11,7 +11,9 @@ import type { Entity } from '../../db/entity.js';
 import { entityHistory } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntities } from '../../db/read.js';
-import { applyChange, type ChangeResult } from '../../db/write.js';
+import { applyChange, type Change, type ChangeResult } from '../../db/write.js';
+
+type Writer = (change: Change) => Promise<ChangeResult>;
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound, preconditionFailed } from '../problems.js';
 import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
@@ -32,7 +34,7 @@ function written(reply: FastifyReply, entity: Entity, id: string, result: Change
 const historyQuery = z.strictObject(pagination);
 const ifMatch = z.object({ 'if-match': z.string().optional().describe('"<version>": write only if still at that version (else 412).') });
 
-function entityRoutes(app: FastifyInstance, db: Queryable, entity: Entity, schemas: EntitySchemas) {
+function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity: Entity, schemas: EntitySchemas) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const base = `/api/${entity.table}`;
   const tags = [entity.table];
@@ -59,7 +61,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, entity: Entity, schem
     config: { scope: 'user' },
     schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
   }, async (req, reply) => {
-    const result = await applyChange(db, { op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
+    const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
     if (result.ok) reply.header('location', `${base}/${JSON.parse(result.body).id}`);
     return written(reply, entity, '', result, 201);
   });
@@ -69,7 +71,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, entity: Entity, schem
       config: { scope: 'user' },
       schema: secured({ tags, summary: `Update a ${entity.singular} (partial: only the fields sent change)`, params: idParams, headers: ifMatch, body: schemas.update, response: one }),
     }, async (req, reply) => {
-      const result = await applyChange(db, {
+      const result = await write({
         op: 'update', entity, id: req.params.id, data: req.body as Record<string, unknown>,
         expectedVersion: expectedVersion(req), metadata: eventMetadata(req),
       });
@@ -81,7 +83,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, entity: Entity, schem
     config: { scope: 'user' },
     schema: secured({ tags, summary: `Delete a ${entity.singular}`, params: idParams, headers: ifMatch, response: { 200: z.object({ message: z.string() }), ...problemResponses } }),
   }, async (req, reply) => {
-    const result = await applyChange(db, { op: 'delete', entity, id: req.params.id, expectedVersion: expectedVersion(req), metadata: eventMetadata(req) });
+    const result = await write({ op: 'delete', entity, id: req.params.id, expectedVersion: expectedVersion(req), metadata: eventMetadata(req) });
     if (!result.ok) return written(reply, entity, req.params.id, result);
     return reply.send({ message: `${entity.label} deleted successfully` });
   });
@@ -115,9 +117,14 @@ function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child:
   });
 }
 
-export async function registerEntityRoutes(app: FastifyInstance, opts: { db: Queryable }) {
+export async function registerEntityRoutes(app: FastifyInstance, opts: { db: Queryable; onCommit?: () => void }) {
   const schemas = new Map(entities.map((e) => [e.table, entitySchemas(e)]));
-  for (const entity of entities) entityRoutes(app, opts.db, entity, schemas.get(entity.table)!);
+    const write = async (change: Change) => {
+    const result = await applyChange(opts.db, change);
+    if (result.ok) opts.onCommit?.();
+    return result;
+  };
+  for (const entity of entities) entityRoutes(app, opts.db, write, entity, schemas.get(entity.table)!);
   for (const child of entities) {
     for (const [column, parentTable] of Object.entries(child.references)) {
       const parent = entities.find((e) => e.table === parentTable)!;

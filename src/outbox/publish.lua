@@ -1,0 +1,67 @@
+--[[
+  Publishes a batch of events to the global stream, each event's entity stream and its
+  pub/sub channel, in order, idempotently.
+
+  KEYS[1]        the global stream
+  KEYS[1 + i]    the entity-type stream of event i
+  ARGV[4i - 3]   stream entry id of event i: "<transaction_id>-<position>"
+  ARGV[4i - 2]   pub/sub channel of event i
+  ARGV[4i - 1]   event type of event i
+  ARGV[4i]       message of event i (JSON)
+
+  Returns one status per event:
+     1  published (appended to both streams, then PUBLISHed)
+     0  already in the global stream: a re-run after a crash or a zombie worker; nothing
+        is written and, crucially, nothing is PUBLISHed again
+    -1  conflict: the stream is already past this id, yet the entry is not there (Redis
+        lost data, or the database was restored behind it). Reported, never skipped.
+
+  A script runs atomically, so the XADDs and the PUBLISH of one event are never separated
+  by a crash. Stream ids only grow, so Redis itself refuses a second copy of an event.
+]]
+
+-- Compares two stream ids ("ms-seq") as 64-bit integers, on their decimal strings:
+-- Lua numbers are doubles and would lose precision past 2^53.
+local function cmp_num(a, b)
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  if a == b then return 0 end
+  return a < b and -1 or 1
+end
+local function cmp_id(a, b)
+  local a1, a2 = string.match(a, '^(%d+)-(%d+)$')
+  local b1, b2 = string.match(b, '^(%d+)-(%d+)$')
+  local c = cmp_num(a1, b1)
+  if c ~= 0 then return c end
+  return cmp_num(a2, b2)
+end
+
+local function is_duplicate_error(reply)
+  return type(reply) == 'table' and reply.err ~= nil
+    and string.find(reply.err, 'equal or smaller', 1, true) ~= nil
+end
+
+local results = {}
+for i = 1, #KEYS - 1 do
+  local base = (i - 1) * 4
+  local id, channel, event_type, message = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local added = redis.pcall('XADD', KEYS[1], id, 'event_type', event_type, 'data', message)
+  if type(added) == 'table' and added.err then
+    if not is_duplicate_error(added) then return redis.error_reply(added.err) end
+    if #redis.call('XRANGE', KEYS[1], id, id) == 1 then
+      results[i] = 0
+    else
+      -- Not there: trimmed away by retention (older than the first entry) is a true
+      -- duplicate; anything else means the stream moved past an event it never held.
+      local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+      if #first == 1 and cmp_id(id, first[1][1]) < 0 then results[i] = 0 else results[i] = -1 end
+    end
+  else
+    local entity = redis.pcall('XADD', KEYS[1 + i], id, 'event_type', event_type, 'data', message)
+    if type(entity) == 'table' and entity.err and not is_duplicate_error(entity) then
+      return redis.error_reply(entity.err)
+    end
+    redis.call('PUBLISH', channel, message)
+    results[i] = 1
+  end
+end
+return results

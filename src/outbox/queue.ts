@@ -1,0 +1,61 @@
+/**
+ * The BullMQ queue between the relay leader and the publishers. One job = one ordered
+ * batch; the leader adds the next job only after the previous one finished, so per-entity
+ * order holds across retries. BullMQ gives the retries (exponential backoff with jitter),
+ * the stalled-job recovery when a publisher dies mid-job, and the failed set that backs
+ * the dead-letter dashboard.
+ */
+import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { OutgoingEvent } from './streams.js';
+
+export const PUBLISH_QUEUE = 'publish';
+
+export interface PublishJob {
+  events: Array<OutgoingEvent & { eventId: string }>;
+}
+export interface PublishResult {
+  published: number;
+  duplicates: number;
+}
+
+type QueueConfig = Pick<Config, 'REDIS_URL' | 'L01_REDIS_PREFIX' | 'L01_RELAY_MAX_ATTEMPTS' | 'L01_RELAY_BACKOFF_MS' | 'L01_RELAY_LOCK_MS'>;
+
+/** BullMQ needs `maxRetriesPerRequest: null`: its blocking commands must wait out a Redis restart. */
+export const bullConnection = (config: QueueConfig) =>
+  new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, connectTimeout: 3000, keepAlive: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+
+const prefix = (config: QueueConfig) => `${config.L01_REDIS_PREFIX}bull`;
+
+export function createPublishQueue(config: QueueConfig) {
+  return new Queue<PublishJob, PublishResult>(PUBLISH_QUEUE, {
+    connection: bullConnection(config),
+    prefix: prefix(config),
+    defaultJobOptions: {
+      attempts: config.L01_RELAY_MAX_ATTEMPTS,
+      backoff: { type: 'exponential', delay: config.L01_RELAY_BACKOFF_MS, jitter: 0.5 },
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 1000 },
+    },
+  });
+}
+
+export function createQueueEvents(config: QueueConfig) {
+  return new QueueEvents(PUBLISH_QUEUE, { connection: bullConnection(config), prefix: prefix(config) });
+}
+
+export function createPublishWorker(config: QueueConfig, processor: Processor<PublishJob, PublishResult>) {
+  return new Worker<PublishJob, PublishResult>(PUBLISH_QUEUE, processor, {
+    connection: bullConnection(config),
+    prefix: prefix(config),
+    concurrency: 1,
+    lockDuration: config.L01_RELAY_LOCK_MS,
+    // A stall is a dead or frozen publisher, never the event's fault: always hand it on.
+    maxStalledCount: 1_000_000,
+    stalledInterval: Math.max(500, Math.floor(config.L01_RELAY_LOCK_MS / 2)),
+    drainDelay: 1,
+  });
+}
+
+export type PublishJobHandle = Job<PublishJob, PublishResult>;

@@ -1,0 +1,149 @@
+/**
+ * The relay: while this process leads, claim committed outbox rows in commit-safe order,
+ * hand each batch to the publish queue, wait for it, then delete the rows and advance the
+ * checkpoint. Exactly one batch is in flight, so events leave in order even across retries.
+ *
+ * How it fails, and what happens:
+ * - Relay killed mid-batch: the rows are still in the outbox; the next leader re-publishes
+ *   them and Redis refuses the entries it already has (publish.lua), so nothing doubles.
+ * - Redis down / OOM / loading: the job cannot run or keeps failing for a reason that is
+ *   not a PoisonEventError; the relay waits with capped backoff and re-submits. Nothing is
+ *   dead-lettered for it.
+ * - Postgres down: claim or delete fails; the relay backs off; leadership is re-acquired
+ *   once the leader connection is back.
+ * - An event failing on its own: BullMQ retries it L01_RELAY_MAX_ATTEMPTS times; then it
+ *   goes to dead_letters, the events before it are completed and the relay carries on.
+ */
+import type { Queue, QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Queryable } from '../db/pool.js';
+import { PoisonEventError } from './errors.js';
+import type { LeaderContext } from './leadership.js';
+import type { PublishJob, PublishResult } from './queue.js';
+import { OUTBOX_CHANNEL, Waker } from './signal.js';
+import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type ClaimedEvent } from './sql.js';
+import { streamId } from './streams.js';
+
+export interface RelayOptions {
+  db: Queryable;
+  queue: Queue<PublishJob, PublishResult>;
+  queueEvents: QueueEvents;
+  log: Logger;
+  batchSize: number;
+  pollMs: number;
+  maxAttempts: number;
+  lagWarnMs: number;
+}
+
+/** Longest wait for one job before the relay assumes it is lost and re-submits the batch. */
+const JOB_TIMEOUT_MS = 30_000;
+const MAX_BACKOFF_MS = 5_000;
+
+type Outcome =
+  | { kind: 'published'; result: PublishResult }
+  | { kind: 'poison'; error: PoisonEventError }
+  | { kind: 'systemic'; reason: string };
+
+const sleep = (ms: number, abort: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    abort.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+export class Relay {
+  private readonly waker = new Waker();
+  /** Events published by this process, for logs and the bench harness. */
+  published = 0;
+
+  constructor(private readonly o: RelayOptions) {}
+
+  /** Runs until leadership ends. */
+  async lead({ client, signal }: LeaderContext): Promise<void> {
+    client.on('notification', (n) => n.channel === OUTBOX_CHANNEL && this.waker.wake());
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    const lagWatch = setInterval(() => void this.warnIfHeldBack(), Math.max(1000, this.o.lagWarnMs / 2));
+    let backoff = 50;
+    try {
+      while (!signal.aborted) {
+        try {
+          const progressed = await this.step(signal);
+          backoff = 50;
+          if (!progressed) await this.waker.wait(this.o.pollMs, signal);
+        } catch (err) {
+          this.o.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'relay step failed; backing off');
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        }
+      }
+    } finally {
+      clearInterval(lagWatch);
+    }
+  }
+
+  /** One batch: claim, publish, complete. Returns false when there was nothing to do. */
+  private async step(signal: AbortSignal): Promise<boolean> {
+    const batch = await claimBatch(this.o.db, this.o.batchSize);
+    if (batch.length === 0) return false;
+    const outcome = await this.publish(batch);
+    if (signal.aborted) return true; // deposed: leave completion to the next leader
+    switch (outcome.kind) {
+      case 'published':
+        await this.complete(batch);
+        this.published += outcome.result.published;
+        return true;
+      case 'poison': {
+        const { index, reason } = outcome.error;
+        if (index > 0) await this.complete(batch.slice(0, index));
+        const poisoned = batch[index]!;
+        await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
+        this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');
+        return true;
+      }
+      case 'systemic':
+        throw new Error(`publishing failed for a reason outside the events: ${outcome.reason}`);
+    }
+  }
+
+  private async complete(batch: ClaimedEvent[]): Promise<void> {
+    const requeued = batch.filter((e) => e.requeued).map((e) => e.event_id);
+    await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued);
+  }
+
+  private async publish(batch: ClaimedEvent[]): Promise<Outcome> {
+    const first = batch[0]!;
+    const job = await this.o.queue.add('batch', {
+      events: batch.map((e) => ({
+        id: streamId(e.transaction_id, e.position),
+        eventId: e.event_id,
+        entityType: e.entity_type,
+        eventType: e.event_type,
+        message: e.message,
+      })),
+    });
+    try {
+      const result = await job.waitUntilFinished(this.o.queueEvents, JOB_TIMEOUT_MS);
+      return { kind: 'published', result };
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      const poison = PoisonEventError.parse(message);
+      if (poison) return { kind: 'poison', error: poison };
+      this.o.log.warn({ jobId: job.id, firstEvent: first.event_id, err: message }, 'publish job did not complete');
+      return { kind: 'systemic', reason: message };
+    }
+  }
+
+  private async warnIfHeldBack(): Promise<void> {
+    try {
+      const s = await outboxStatus(this.o.db);
+      const age = s.oldest_open_transaction_seconds;
+      if (age !== null && age * 1000 > this.o.lagWarnMs && s.backlog > 0) {
+        this.o.log.warn(
+          { pid: s.oldest_open_transaction_pid, openSeconds: Math.round(age), backlog: s.backlog },
+          'a long-open transaction is holding the relay back (events after it wait until it ends)',
+        );
+      }
+    } catch {
+      // Postgres unavailable: the main loop reports it.
+    }
+  }
+}

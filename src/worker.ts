@@ -1,0 +1,66 @@
+/**
+ * The relay worker process: `npm run start:worker`. Every worker runs a BullMQ publisher;
+ * the one holding the advisory lock also runs the relay that feeds it.
+ */
+import closeWithGrace from 'close-with-grace';
+import { migrateDatabase } from './db/database.js';
+import { createPool } from './db/pool.js';
+import { configOrExit, describeStartupError } from './entry.js';
+import { createLogger } from './logger.js';
+import { stopWithSupervisor } from './supervised.js';
+import { runAsLeader } from './outbox/leadership.js';
+import { createPublishQueue, createPublishWorker, createQueueEvents } from './outbox/queue.js';
+import { checkRedisPolicy } from './outbox/redis-policy.js';
+import { Relay } from './outbox/relay.js';
+import { createRedis } from './redis.js';
+import { createPublishProcessor } from './workers/publisher.js';
+
+const config = configOrExit();
+const log = createLogger(config.LOG_LEVEL, 'l01-worker');
+
+try {
+  await migrateDatabase(config.DATABASE_URL);
+} catch (err) {
+  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
+  process.exit(1);
+}
+
+const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-worker' }, log);
+// Publishing fails fast while Redis is away (no offline queue): the job fails, BullMQ or the relay retries.
+const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeout: 10_000 });
+await checkRedisPolicy(redis, log);
+
+const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX };
+const worker = createPublishWorker(config, createPublishProcessor(redis, names, config.L01_MAX_MESSAGE_BYTES));
+const queue = createPublishQueue(config);
+const queueEvents = createQueueEvents(config);
+// BullMQ reconnects by itself; its connection errors are expected while Redis is away.
+const quiet = (component: string) => (err: Error) => log.debug({ err: err.message, component }, 'bullmq connection error');
+worker.on('error', quiet('worker'));
+queue.on('error', quiet('queue'));
+queueEvents.on('error', quiet('queue-events'));
+
+const stop = new AbortController();
+const relay = new Relay({
+  db, queue, queueEvents, log,
+  batchSize: config.L01_RELAY_BATCH_SIZE,
+  pollMs: config.L01_RELAY_POLL_MS,
+  maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,
+  lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
+});
+const leading = runAsLeader(
+  { url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal },
+  (ctx) => relay.lead(ctx),
+);
+
+stopWithSupervisor();
+closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+  if (err) log.error({ err }, 'closing after an error');
+  else log.info({ signal }, 'shutting down');
+  // Stop claiming first; a batch in flight either completes or stays in the outbox for the next leader.
+  stop.abort();
+  await leading;
+  await worker.close();
+  await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit()]);
+});
+log.info('worker started');
