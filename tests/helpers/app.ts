@@ -1,0 +1,62 @@
+/**
+ * The app under test, built exactly as `server.ts` builds it (same pool, Redis client and
+ * `buildApp`), against the test file's own database, with a silent logger.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createPool } from '../../src/db/pool.js';
+import { createRedis } from '../../src/redis.js';
+import { useTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  /** A pool on the same database, for asserting the rows a request wrote. */
+  db: pg.Pool;
+  redis: Redis;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Builds the app on `databaseUrl`; `env` is read by `loadConfig` (NODE_ENV defaults to test). */
+export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+  const logger = pino({ level: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl, REDIS_URL: inject('redisUrl') });
+  const db = createPool({ url: databaseUrl, size: 4, timeoutMs: 10_000, name: 'l01-test' }, logger);
+  const redis = createRedis(config.REDIS_URL, logger, 'l01-test');
+  const app = await buildApp({ config, db, redis, logger });
+  await app.ready();
+  return {
+    app,
+    db,
+    redis,
+    config,
+    async close() {
+      await app.close();
+      await db.end();
+      redis.disconnect();
+    },
+  };
+}
+
+export type TestContext = TestApp & { database: TestDatabase };
+
+/**
+ * A fresh database and an app on it for the whole file. Returns a handle whose fields are
+ * filled by `beforeAll`; read them inside tests and hooks, never at collection time.
+ */
+export function useTestApp(env: NodeJS.ProcessEnv = {}): TestContext {
+  const database = useTestDatabase();
+  const ctx = { database } as TestContext;
+  beforeAll(async () => {
+    Object.assign(ctx, await buildTestApp(database.url, env));
+  });
+  afterAll(async () => {
+    await ctx.close?.();
+  });
+  return ctx;
+}
