@@ -55,6 +55,18 @@ const jsonValue = () =>
 
 const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
 
+/**
+ * ISO 8601 allows year 0000 and any UTC offset up to ±23:59; Postgres stores neither
+ * (it has no year 0 and refuses offsets of 16 hours or more). Refused here, with the field
+ * named, instead of failing later in the database as an anonymous "value cannot be stored".
+ */
+const TIMESTAMP_RANGE_MESSAGE = 'must be in year 0001 or later, with a UTC offset under 16 hours';
+function storableTimestamp(s: string): boolean {
+  if (s.startsWith('0000')) return false;
+  const offset = /[+-](\d{2}):?\d{2}$/.exec(s);
+  return !offset || Number(offset[1]) < 16;
+}
+
 function valueSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
     case 'varchar':
@@ -76,7 +88,7 @@ function valueSchema(spec: ColumnSpec): z.ZodType {
     case 'jsonb':
       return jsonValue();
     case 'timestamp':
-      return z.iso.datetime({ offset: true });
+      return z.iso.datetime({ offset: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
     case 'uuid':
       return z.guid();
     case 'enum':
