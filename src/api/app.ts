@@ -12,6 +12,7 @@ import { requestId } from './context.js';
 import openapi from './openapi.js';
 import auth from './plugins/auth.js';
 import { Problem, problemBody, toProblem } from './problems.js';
+import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerEntityRoutes } from './routes/entities.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -36,6 +37,27 @@ class RequestLog extends LogController {
   }
 }
 
+/**
+ * Answers any error as problem details. Also serves Fastify's router errors (a malformed
+ * percent-encoding, an over-long path parameter), which otherwise bypass the error handler
+ * with Fastify's own JSON shape and internal error code.
+ */
+function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  let problem = toProblem(err);
+  if (!problem) {
+    req.log.error({ err }, 'unexpected error');
+    problem = new Problem(500, 'Internal Server Error', `unexpected error; quote request id ${req.id}`);
+  } else if (problem.status >= 500) {
+    req.log.warn({ err: (err as Error).message, status: problem.status }, 'dependency unavailable');
+  }
+  return reply
+    .code(problem.status)
+    .headers(problem.headers ?? {})
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send(problemBody(problem, `urn:l01:request:${req.id}`));
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -46,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: sendProblem,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -57,21 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    let problem = toProblem(err);
-    if (!problem) {
-      req.log.error({ err }, 'unexpected error');
-      problem = new Problem(500, 'Internal Server Error', `unexpected error; quote request id ${req.id}`);
-    } else if (problem.status >= 500) {
-      req.log.warn({ err: (err as Error).message, status: problem.status }, 'dependency unavailable');
-    }
-    return reply
-      .code(problem.status)
-      .headers(problem.headers ?? {})
-      .type('application/problem+json')
-      .serializer(JSON.stringify)
-      .send(problemBody(problem, `urn:l01:request:${req.id}`));
-  });
+  app.setErrorHandler(sendProblem);
 
   app.setNotFoundHandler((req, reply) =>
     reply
@@ -84,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auth, { tokens: deps.config.tokens });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
+  await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerEntityRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   return app;
 }

@@ -104,25 +104,6 @@ export async function deadLetter(db: Queryable, e: ClaimedEvent, attempts: numbe
   });
 }
 
-/**
- * Puts dead letters back in the outbox. The row gets the retrying transaction's id, so its
- * stream id sorts after everything already published (stream ids only grow) while keeping
- * its original position; consumers see `replayed: true`.
- */
-export async function requeueDeadLetters(db: Queryable, eventIds: string[] | 'all'): Promise<number> {
-  const { rowCount } = await db.query(
-    `WITH d AS (
-       UPDATE dead_letters SET status = 'retrying', updated_at = now()
-       WHERE status = 'dead' AND ($1::boolean OR event_id = ANY($2::uuid[]))
-       RETURNING event_id, position, entity_type, event_type
-     )
-     INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued)
-     SELECT pg_current_xact_id(), position, event_id, entity_type, event_type, true FROM d`,
-    [eventIds === 'all', eventIds === 'all' ? [] : eventIds],
-  );
-  return rowCount ?? 0;
-}
-
 export interface OutboxStatus {
   backlog: number;
   oldest_age_seconds: number | null;
