@@ -3,6 +3,7 @@
  * function that maps anything thrown to one of them. 5xx bodies never carry the cause: it
  * goes to the log, with the request id the client can quote.
  */
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -102,6 +103,10 @@ function fromFastify(err: FastifyError): Problem | null {
       return new Problem(413, 'Content Too Large', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new Problem(415, 'Unsupported Media Type', 'send application/json');
+    case 'FST_ERR_BAD_URL':
+      return new Problem(400, 'Bad Request', 'the URL is not valid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new Problem(414, 'URI Too Long', 'a path segment is too long');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -112,7 +117,7 @@ function fromFastify(err: FastifyError): Problem | null {
   }
   // Other fastify errors with a 4xx status are about the request (bad header, etc.).
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    return new Problem(err.statusCode, err.statusCode === 429 ? 'Too Many Requests' : 'Bad Request', err.message);
+    return new Problem(err.statusCode, STATUS_CODES[err.statusCode] ?? 'Bad Request', err.message);
   }
   return null;
 }

@@ -103,13 +103,17 @@ function describe<T extends z.ZodType>(schema: T, spec: ColumnSpec): T {
   return parts.length ? schema.describe(parts.join(' ')) : schema;
 }
 
+/** An empty query value is not a number; left alone, coercion would read it as 0. */
+const blankToNaN = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v);
+
 /** Query-string form of a filter value: query parameters arrive as strings. */
 function filterSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
     case 'integer':
     case 'bigint':
     case 'double':
-      return z.coerce.number().pipe(valueSchema(spec) as z.ZodNumber);
+      // Not z.coerce alone: it reads an empty value (`?priority=`) as 0 and would filter on it.
+      return z.preprocess(blankToNaN, z.coerce.number().pipe(valueSchema(spec) as z.ZodNumber));
     case 'boolean':
       return z.enum(['true', 'false']).transform((v) => v === 'true');
     default:

@@ -82,3 +82,9 @@ export async function entityHistory(db: Queryable, entityType: string, entityId:
   });
   return rows[0]!.body;
 }
+
+/** Whether any event was ever written for this entity (a deleted one still has its history). */
+export async function hasHistory(db: Queryable, entityType: string, entityId: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM events WHERE entity_type = $1 AND entity_id = $2 LIMIT 1', [entityType, entityId]);
+  return rowCount === 1;
+}

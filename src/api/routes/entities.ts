@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { entities } from '../../db/entities/index.js';
 import type { Entity } from '../../db/entity.js';
-import { entityHistory } from '../../db/events.js';
+import { entityHistory, hasHistory } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntities } from '../../db/read.js';
 import { applyChange, type Change, type ChangeResult } from '../../db/write.js';
@@ -93,7 +93,10 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
     schema: secured({ tags, summary: `Every event of one ${entity.singular}, oldest first`, params: idParams, querystring: historyQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
   }, async (req, reply) => {
     const { limit, offset } = req.query as { limit: number; offset: number };
-    return json(reply, 200, await entityHistory(db, entity.singular, req.params.id, limit, offset));
+    const body = await entityHistory(db, entity.singular, req.params.id, limit, offset);
+    // A deleted entity keeps its history; an id that never existed has none: 404, like GET.
+    if (body === '[]' && !(await hasHistory(db, entity.singular, req.params.id))) throw notFound(entity.label, req.params.id);
+    return json(reply, 200, body);
   });
 }
 
