@@ -64,7 +64,8 @@ export function expectNoLeak(text: string): void {
 
 /**
  * Asserts a problem-details response with `status`; when `field` is given, one of its
- * `errors` names that field (e.g. `body.name`, `querystring.limit`, `params.id`).
+ * `errors` names that field (e.g. `body.name`, `querystring.limit`, `params.id`) or an
+ * element of it.
  */
 export function expectProblem(res: LightMyRequestResponse, status: number, field?: string): ProblemJson {
   expect(res.statusCode, res.body).toBe(status);
@@ -73,7 +74,8 @@ export function expectProblem(res: LightMyRequestResponse, status: number, field
   const body = res.json<ProblemJson>();
   expect(body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) });
   if (field !== undefined) {
-    const fields = (body.errors ?? []).map((e) => e.field);
+    // An error inside a list or object names the element: `body.tags.0` is about `body.tags`.
+    const fields = (body.errors ?? []).map((e) => (e.field.startsWith(`${field}.`) ? field : e.field));
     expect(fields, `errors[].field of ${res.body}`).toContain(field);
     for (const e of body.errors ?? []) expect(e.message).toEqual(expect.any(String));
   }
