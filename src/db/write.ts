@@ -33,7 +33,7 @@ export type Change =
   | { op: 'delete'; entity: Entity; id: string; expectedVersion?: number; metadata: EventMetadata };
 
 export type ChangeResult =
-  | { ok: true; version: number; /** the entity after the change (before it, for a delete), as JSON text */ body: string }
+  | { ok: true; id: string; version: number; /** the entity after the change (before it, for a delete), as JSON text */ body: string }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'version_mismatch'; currentVersion: number };
 
@@ -100,7 +100,7 @@ function buildStatements(entity: Entity): Statements {
     FROM jsonb_populate_record(NULL::${table}, $1::jsonb) AS p
     RETURNING *
   ),${eventsAndOutbox(entity, 'created', 'r.version', '$2', false)}
-  SELECT NULL::int AS current_version, r.version, (to_jsonb(r))::text AS body FROM r`;
+  SELECT NULL::int AS current_version, r.id, r.version, (to_jsonb(r))::text AS body FROM r`;
 
   const update = `
   WITH cur AS (
@@ -114,14 +114,14 @@ function buildStatements(entity: Entity): Statements {
     WHERE t.id = cur.id AND ($3::int IS NULL OR cur.version = $3::int)
     RETURNING t.*${hasStatus ? ', cur.status AS __prev_status' : ''}
   ),${eventsAndOutbox(entity, 'updated', 'r.version', '$4', hasStatus)}
-  SELECT (SELECT version FROM cur) AS current_version, r.version, (to_jsonb(r) - '__prev_status')::text AS body
+  SELECT (SELECT version FROM cur) AS current_version, r.id, r.version, (to_jsonb(r) - '__prev_status')::text AS body
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;
 
   const del = `
   WITH r AS (
     DELETE FROM ${table} WHERE id = $1 AND ($2::int IS NULL OR version = $2::int) RETURNING *
   ),${eventsAndOutbox(entity, 'deleted', 'r.version + 1', '$3', false)}
-  SELECT (SELECT version FROM ${table} WHERE id = $1) AS current_version, r.version, (to_jsonb(r))::text AS body
+  SELECT (SELECT version FROM ${table} WHERE id = $1) AS current_version, r.id, r.version, (to_jsonb(r))::text AS body
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;
 
   return { create, update, delete: del };
@@ -136,6 +136,7 @@ function statementsFor(entity: Entity): Statements {
 
 interface ResultRow {
   current_version: number | null;
+  id: string | null;
   version: number | null;
   body: string | null;
 }
@@ -164,7 +165,7 @@ export async function applyChange(db: Queryable, change: Change): Promise<Change
   // Named statements are parsed and planned once per connection.
   const { rows } = await db.query<ResultRow>({ name, text, values });
   const row = rows[0];
-  if (row?.body != null && row.version != null) return { ok: true, version: row.version, body: row.body };
+  if (row?.body != null && row.version != null) return { ok: true, id: row.id!, version: row.version, body: row.body };
   if (row?.current_version != null) return { ok: false, reason: 'version_mismatch', currentVersion: row.current_version };
   return { ok: false, reason: 'not_found' };
 }

@@ -62,7 +62,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
     schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
   }, async (req, reply) => {
     const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
-    if (result.ok) reply.header('location', `${base}/${JSON.parse(result.body).id}`);
+    if (result.ok) reply.header('location', `${base}/${result.id}`);
     return written(reply, entity, '', result, 201);
   });
 
