@@ -2,6 +2,7 @@
  * The app under test, built exactly as `server.ts` builds it (same pool, Redis client and
  * `buildApp`), against the test file's own database, with a silent logger.
  */
+import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -28,6 +29,8 @@ export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv =
   const config = loadConfig({ NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl, REDIS_URL: inject('redisUrl') });
   const db = createPool({ url: databaseUrl, size: 4, timeoutMs: 10_000, name: 'l01-test' }, logger);
   const redis = createRedis(config.REDIS_URL, logger, 'l01-test');
+  // The client refuses commands until connected (no offline queue): readiness would say 503.
+  if (redis.status !== 'ready') await once(redis, 'ready');
   const app = await buildApp({ config, db, redis, logger });
   await app.ready();
   return {
