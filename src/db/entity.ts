@@ -17,6 +17,16 @@ export interface EntityInput {
    * (e.g. goals: `{ completed: 'completed_at' }`). Data, not code: the write path reads it.
    */
   readonly statusTimestamps?: Readonly<Record<string, string>>;
+  /**
+   * Multi-column UNIQUE constraints, e.g. `[['namespace', 'key']]` (one column: use
+   * `.unique()`). A violation is a 409 like any other uniqueness conflict.
+   */
+  readonly unique?: readonly (readonly string[])[];
+  /**
+   * Multi-column indexes for the queries a special route runs (ranges, ordering, index-only
+   * aggregates), e.g. `[['name', 'recorded_at']]`; system columns may be named.
+   */
+  readonly indexes?: readonly (readonly string[])[];
 }
 
 export interface Entity extends EntityInput {
@@ -28,6 +38,23 @@ export interface Entity extends EntityInput {
   readonly filters: readonly string[];
   /** Foreign keys: column → referenced table. */
   readonly references: Readonly<Record<string, string>>;
+}
+
+/** Name of the constraint or index over `columns`; Postgres cuts identifiers at 63 bytes. */
+export function compositeName(table: string, columns: readonly string[], suffix: 'unique' | 'idx'): string {
+  return `${table}_${columns.join('_')}_${suffix}`;
+}
+
+function checkComposite(input: EntityInput, columns: readonly string[]): void {
+  const where = `${input.table} [${columns.join(', ')}]`;
+  if (columns.length < 2) throw new Error(`${where}: a composite needs two or more columns (one: use .unique() or .indexed())`);
+  if (new Set(columns).size !== columns.length) throw new Error(`${where}: a column is named twice`);
+  for (const name of columns) {
+    if (!(name in input.columns) && !(SYSTEM_COLUMNS as readonly string[]).includes(name)) {
+      throw new Error(`${where}: unknown column ${name}`);
+    }
+  }
+  if (compositeName(input.table, columns, 'unique').length > 63) throw new Error(`${where}: index name longer than 63 characters`);
 }
 
 /**
@@ -55,6 +82,8 @@ export function defineEntity(input: EntityInput): Entity {
       throw new Error(`${input.table}: statusTimestamps names unknown status ${status}`);
     }
   }
+
+  for (const columns of [...(input.unique ?? []), ...(input.indexes ?? [])]) checkComposite(input, columns);
 
   const references: Record<string, string> = {};
   for (const name of names) {

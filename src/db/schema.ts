@@ -135,3 +135,7 @@ export const user_interactions = t('user_interactions');
 export const saga_executions = t('saga_executions');
 export const saga_steps = t('saga_steps');
 export const control_operations = t('control_operations');
+export const tool_executions = t('tool_executions');
+export const config_entries = t('config_entries');
+export const dataset_examples = t('dataset_examples');
+export const model_usage = t('model_usage');

@@ -10,13 +10,14 @@ import {
   pgTable,
   text,
   timestamp,
+  unique,
   uuid,
   varchar,
   type AnyPgColumn,
   type PgColumnBuilderBase,
 } from 'drizzle-orm/pg-core';
 import type { ColumnSpec } from './columns.js';
-import type { Entity } from './entity.js';
+import { compositeName, type Entity } from './entity.js';
 
 /** The Drizzle column of one column spec (drizzle-kit turns these into migrations). */
 function drizzleColumn(spec: ColumnSpec, resolve: (table: string) => AnyPgColumn): PgColumnBuilderBase {
@@ -72,7 +73,9 @@ const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /**
  * Builds the Drizzle table of an entity: system columns, its own columns, an index per
  * filter column and CHECK constraints for closed value sets and numeric ranges (the
- * database enforces what the API validates, so direct SQL writers cannot break the model).
+ * database enforces what the API validates, so direct SQL writers cannot break the model),
+ * plus the entity's composite UNIQUE constraints and indexes. A filter column that leads a
+ * composite gets no index of its own: the composite's btree already serves equality on it.
  */
 export function entityTable(entity: Entity, resolve: (table: string) => AnyPgColumn) {
   const columns: Record<string, PgColumnBuilderBase> = {
@@ -83,12 +86,19 @@ export function entityTable(entity: Entity, resolve: (table: string) => AnyPgCol
   columns.created_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
   columns.updated_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
 
+  const composites = [...(entity.unique ?? []), ...(entity.indexes ?? [])];
+  const leadsComposite = new Set(composites.map((c) => c[0]!));
+
   return pgTable(entity.table, columns, (t) => {
     const extras = [];
+    const col = (name: string) => (t as Record<string, AnyPgColumn>)[name]!;
+    const on = (names: readonly string[]) => [col(names[0]!), ...names.slice(1).map(col)] as const;
+    for (const names of entity.unique ?? []) extras.push(unique(compositeName(entity.table, names, 'unique')).on(...on(names)));
+    for (const names of entity.indexes ?? []) extras.push(index(compositeName(entity.table, names, 'idx')).on(...on(names)));
     for (const [name, column] of Object.entries(entity.columns)) {
       const spec = column.spec;
-      const ref = (t as Record<string, AnyPgColumn>)[name]!;
-      if (spec.indexed && !spec.unique) extras.push(index(`${entity.table}_${name}_idx`).on(ref));
+      const ref = col(name);
+      if (spec.indexed && !spec.unique && !leadsComposite.has(name)) extras.push(index(`${entity.table}_${name}_idx`).on(ref));
       if (spec.values) {
         extras.push(check(`${entity.table}_${name}_check`, sql.raw(`"${name}" IN (${spec.values.map(quote).join(', ')})`)));
       }

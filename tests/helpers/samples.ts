@@ -125,6 +125,16 @@ export class Samples {
   }
 
   /**
+   * The parent a foreign key of `entity` points at: the shared one, or a fresh one when the
+   * column is part of a composite UNIQUE (dataset_examples: dataset_id + training_example_id),
+   * where a shared parent would make every second body a duplicate.
+   */
+  private parentFor(entity: Entity, column: string, table: string): Promise<Row> {
+    const composite = (entity.unique ?? []).some((columns) => columns.includes(column));
+    return composite ? this.create(entityByTable.get(table)!, {}, { refs: 'required' }) : this.parent(table);
+  }
+
+  /**
    * A valid create body: a value for every column except defaulted ones (so defaults are
    * exercised) and status-stamped timestamps (the write path fills those).
    */
@@ -134,7 +144,7 @@ export class Samples {
     const body: Body = {};
     for (const [name, spec] of columnsOf(entity)) {
       if (spec.references) {
-        if (spec.required || opts.refs === 'all') body[name] = (await this.parent(spec.references)).id;
+        if (spec.required || opts.refs === 'all') body[name] = (await this.parentFor(entity, name, spec.references)).id;
       } else if (spec.required || (spec.default === undefined && !stamped.has(name))) {
         body[name] = validValue(spec, n, name);
       }

@@ -75,3 +75,36 @@ export const trainingExamples = defineEntity({
     metadata: json().default({}),
   },
 });
+
+export const datasetExamples = defineEntity({
+  table: 'dataset_examples',
+  singular: 'dataset_example',
+  description: 'A training example that belongs to a dataset, in one split. An example may be in several datasets, once each.',
+  columns: {
+    dataset_id: ref('datasets').required(),
+    training_example_id: ref('training_examples').required(),
+    split: oneOf(['train', 'validation', 'test']).default('train').indexed(),
+  },
+  unique: [['dataset_id', 'training_example_id']],
+  // Split counts of one dataset are an index-only scan of this index.
+  indexes: [['dataset_id', 'split']],
+});
+
+export const modelUsage = defineEntity({
+  table: 'model_usage',
+  singular: 'model_usage',
+  description: 'Tokens, latency and cost of one request to a model.',
+  columns: {
+    request_id: varchar(255).required().unique().describe('The caller\'s id of the request; one usage row per request.'),
+    model_id: ref('models').required(),
+    agent_id: ref('agents'),
+    session_id: ref('sessions'),
+    tokens_in: integer().required().range(0, 2_147_483_647),
+    tokens_out: integer().default(0).range(0, 2_147_483_647),
+    latency_ms: double().range(0, 1e10),
+    cost_usd: double().range(0, 1e9),
+    metadata: json().default({}),
+  },
+  // Usage of one model or agent over a time range (`?from&to`) reads one index range.
+  indexes: [['model_id', 'created_at'], ['agent_id', 'created_at']],
+});

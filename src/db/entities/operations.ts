@@ -152,3 +152,37 @@ export const controlOperations = defineEntity({
   },
   statusTimestamps: { completed: 'completed_at', failed: 'completed_at' },
 });
+
+export const toolExecutions = defineEntity({
+  table: 'tool_executions',
+  singular: 'tool_execution',
+  description: 'One invocation of a tool: who called it, with what, the outcome and its timing.',
+  columns: {
+    tool_id: ref('tools').required(),
+    agent_id: ref('agents'),
+    session_id: ref('sessions'),
+    invocation_id: varchar(255).required().unique().describe('The caller\'s id of this invocation.'),
+    status: oneOf(['pending', 'started', 'completed', 'failed', 'cancelled']).default('pending').indexed(),
+    input: json().default({}),
+    output: json(),
+    error: text(),
+    duration_ms: double().range(0, 1e10),
+    started_at: timestamp(),
+    completed_at: timestamp(),
+  },
+  statusTimestamps: { started: 'started_at', completed: 'completed_at', failed: 'completed_at', cancelled: 'completed_at' },
+});
+
+export const configEntries = defineEntity({
+  table: 'config_entries',
+  // Events are config_created / config_updated / config_deleted, as the config store names them.
+  singular: 'config',
+  description: 'One versioned configuration value, addressed by namespace and key (see /api/config).',
+  columns: {
+    namespace: varchar(100).required().indexed(),
+    key: varchar(255).required(),
+    value: json().required(),
+    description: text(),
+  },
+  unique: [['namespace', 'key']],
+});

@@ -20,6 +20,8 @@ export const evaluations = defineEntity({
     completed_at: timestamp(),
   },
   statusTimestamps: { completed: 'completed_at', failed: 'completed_at' },
+  // Per-agent score statistics by metric are an index-only scan of this index.
+  indexes: [['agent_id', 'metric', 'score']],
 });
 
 export const feedback = defineEntity({
@@ -36,6 +38,8 @@ export const feedback = defineEntity({
     processed: boolean().default(false).indexed(),
     metadata: json().default({}),
   },
+  // The unprocessed queue, oldest first, is one index range.
+  indexes: [['processed', 'created_at']],
 });
 
 export const metrics = defineEntity({
@@ -50,6 +54,8 @@ export const metrics = defineEntity({
     labels: json().default({}),
     recorded_at: timestamp().indexed(),
   },
+  // Time-bucketed aggregates of one metric read one index range.
+  indexes: [['name', 'recorded_at']],
 });
 
 export const anomalies = defineEntity({
