@@ -138,3 +138,34 @@ describe('the event log is append-only', () => {
     expect(await count(t.db, 'events')).toBe(before.count);
   });
 });
+
+describe('concurrent writers on one row', () => {
+  it('with the same If-Match: exactly one wins, the others get 412 and write nothing', async () => {
+    const row = await samples.create(agents);
+    const since = await lastPosition(t.db);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api.put(`/api/agents/${row.id}`, { name: `writer ${i}` }, { 'if-match': '"1"' })),
+    );
+    const codes = results.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+    const winner = results.find((r) => r.statusCode === 200)!.json<Row>();
+    expect((await api.get(`/api/agents/${row.id}`)).json()).toEqual(winner);
+    const { rows } = await t.db.query('SELECT event_type, entity_version FROM events WHERE position > $1 ORDER BY position', [since]);
+    expect(rows).toEqual([{ event_type: 'agent_updated', entity_version: 2 }]);
+  });
+
+  it('without If-Match: every write gets its own version, and the status event is written once', async () => {
+    const row = await samples.create(agents);
+    const since = await lastPosition(t.db);
+    const results = await Promise.all(Array.from({ length: 8 }, () => api.put(`/api/agents/${row.id}`, { status: 'paused' })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(results.map((r) => r.json<Row>().version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const { rows } = await t.db.query<{ event_type: string; entity_version: number }>(
+      'SELECT event_type, entity_version FROM events WHERE position > $1 ORDER BY position',
+      [since],
+    );
+    expect(rows.filter((r) => r.event_type === 'agent_updated').map((r) => r.entity_version)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    // Only the write that really moved active → paused emits agent_paused.
+    expect(rows.filter((r) => r.event_type === 'agent_paused')).toEqual([{ event_type: 'agent_paused', entity_version: 2 }]);
+  });
+});
