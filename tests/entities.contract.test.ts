@@ -86,10 +86,44 @@ function expectUpdated(entity: Entity, before: Row, after: Row, patch: Body, ver
   }
 }
 
-describe('labels', () => {
-  it('read as words in messages', () => {
-    expect(entityByTable.get('agents')!.label).toBe('Agent');
-    expect(entityByTable.get('training_examples')!.label).toBe('Training example');
+describe('named examples of the contract', () => {
+  it('delete messages read as words: "Agent deleted successfully", "Training example deleted successfully"', async () => {
+    for (const [table, message] of [
+      ['agents', 'Agent deleted successfully'],
+      ['training_examples', 'Training example deleted successfully'],
+    ] as const) {
+      const row = await samples.create(entityByTable.get(table)!);
+      const res = await api.delete(`/api/${table}/${row.id}`);
+      expect(res.json()).toEqual({ message });
+    }
+  });
+
+  it('completing a goal writes goal_updated + goal_completed in one transaction and sets completed_at', async () => {
+    const goal = await samples.create(entityByTable.get('goals')!);
+    expect(goal.completed_at).toBeNull();
+    const since = await lastPosition(t.db);
+    const res = await api.put(`/api/goals/${goal.id}`, { status: 'completed' });
+    const done = res.json<Row>();
+    expect(done.completed_at).toBe(done.updated_at);
+    const events = await eventsAfter(t.db, since);
+    expect(events.map((e) => e.event_type)).toEqual(['goal_updated', 'goal_completed']);
+    expect(events[0]!.transaction_id).toBe(events[1]!.transaction_id);
+  });
+
+  it('a plan moving to completed writes plan_completed', async () => {
+    const plan = await samples.create(entityByTable.get('plans')!);
+    const since = await lastPosition(t.db);
+    await api.patch(`/api/plans/${plan.id}`, { status: 'completed' });
+    expect((await eventsAfter(t.db, since)).map((e) => e.event_type)).toEqual(['plan_updated', 'plan_completed']);
+  });
+
+  it('lists 100 rows by default and at most 1000', async () => {
+    const metrics = entityByTable.get('metrics')!;
+    const name = `paging-${randomUUID()}`;
+    for (let i = 0; i < 101; i++) await samples.create(metrics, { name });
+    expect((await api.get(`/api/metrics?name=${name}`)).json<Row[]>()).toHaveLength(100);
+    expect((await api.get(`/api/metrics?name=${name}&limit=1000`)).json<Row[]>()).toHaveLength(101);
+    expect((await api.get(`/api/metrics?name=${name}&offset=100`)).json<Row[]>()).toHaveLength(1);
   });
 });
 
