@@ -217,6 +217,17 @@ describe('409 uniqueness conflicts', () => {
   });
 });
 
+describe.each(entities)('$table: ids are never reused', (entity) => {
+  it('creating with the id of a deleted row → 409 naming body.id, and its history is untouched', async () => {
+    const row = await samples.create(entity);
+    expect((await api.delete(`/api/${entity.table}/${row.id}`)).statusCode).toBe(200);
+    const history = (await api.get(`/api/${entity.table}/${row.id}/history`)).json();
+    expectProblem(await api.post(`/api/${entity.table}`, { ...(await samples.body(entity)), id: row.id }), 409, 'body.id');
+    expectProblem(await api.get(`/api/${entity.table}/${row.id}`), 404);
+    expect((await api.get(`/api/${entity.table}/${row.id}/history`)).json()).toEqual(history);
+  });
+});
+
 describe('the request itself', () => {
   const documents = () => entityByTable.get('documents')!;
 

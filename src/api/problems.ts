@@ -29,6 +29,10 @@ export const preconditionFailed = (current: number) =>
   new Problem(412, 'Precondition Failed', `If-Match does not match the current version (${current})`, undefined, {
     etag: `"${current}"`,
   });
+export const idUsed = (label: string) =>
+  new Problem(409, 'Conflict', `this id belonged to a deleted ${label.toLowerCase()}; ids are never reused`, [
+    { field: 'body.id', message: 'was used by a deleted entity' },
+  ]);
 export const unavailable = (what: string) =>
   new Problem(503, 'Service Unavailable', `${what} is unavailable; retry shortly`, undefined, { 'retry-after': '1' });
 

@@ -16,6 +16,9 @@
  * - Events get their `position` from an identity column in the order of the SELECT that
  *   feeds them (`ORDER BY x.ord`): the `_updated` event precedes the status event.
  * - A delete's event carries version + 1: the deletion is the entity's last change.
+ * - A create may name its id, but never the id of a deleted entity: its events would
+ *   restart at version 1 after the old ones, and consumers that deduplicate on
+ *   (entity_id, entity_version) would drop the new entity's events as replays.
  */
 import type { Entity } from './entity.js';
 import type { Queryable } from './pool.js';
@@ -35,7 +38,9 @@ export type Change =
 export type ChangeResult =
   | { ok: true; id: string; version: number; /** the entity after the change (before it, for a delete), as JSON text */ body: string }
   | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'version_mismatch'; currentVersion: number };
+  | { ok: false; reason: 'version_mismatch'; currentVersion: number }
+  /** A create naming the id of a deleted entity: its history exists, so the id is spent. */
+  | { ok: false; reason: 'id_used' };
 
 const ident = (name: string) => `"${name}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -98,6 +103,8 @@ function buildStatements(entity: Entity): Statements {
     INSERT INTO ${table} (id, ${cols.map(ident).join(', ')}, version, created_at, updated_at)
     SELECT COALESCE(p.id, gen_random_uuid()), ${cols.map((c) => columnValue(entity, c, '$1', null)).join(', ')}, 1, now(), now()
     FROM jsonb_populate_record(NULL::${table}, $1::jsonb) AS p
+    WHERE p.id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM events AS e WHERE e.entity_type = ${literal(entity.singular)} AND e.entity_id = p.id)
     RETURNING *
   ),${eventsAndOutbox(entity, 'created', 'r.version', '$2', false)}
   SELECT NULL::int AS current_version, r.id, r.version, (to_jsonb(r))::text AS body FROM r`;
@@ -167,6 +174,7 @@ export async function applyChange(db: Queryable, change: Change): Promise<Change
   const row = rows[0];
   if (row?.body != null && row.version != null) return { ok: true, id: row.id!, version: row.version, body: row.body };
   if (row?.current_version != null) return { ok: false, reason: 'version_mismatch', currentVersion: row.current_version };
+  if (change.op === 'create') return { ok: false, reason: 'id_used' };
   return { ok: false, reason: 'not_found' };
 }
 

@@ -15,7 +15,7 @@ import { applyChange, type Change, type ChangeResult } from '../../db/write.js';
 
 type Writer = (change: Change) => Promise<ChangeResult>;
 import { eventMetadata, expectedVersion } from '../context.js';
-import { notFound, preconditionFailed } from '../problems.js';
+import { idUsed, notFound, preconditionFailed } from '../problems.js';
 import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
@@ -28,6 +28,7 @@ const json = (reply: FastifyReply, status: number, body: string, version?: numbe
 function written(reply: FastifyReply, entity: Entity, id: string, result: ChangeResult, status = 200) {
   if (result.ok) return json(reply, status, result.body, result.version);
   if (result.reason === 'version_mismatch') throw preconditionFailed(result.currentVersion);
+  if (result.reason === 'id_used') throw idUsed(entity.label);
   throw notFound(entity.label, id);
 }
 
