@@ -31,10 +31,14 @@ async function onServer<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createDatabase(prefix = 'l01_test'): Promise<TestDatabase> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+export function newDatabaseName(prefix = 'l01_test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Creates database `name` and applies every migration (as `npm start` does). */
+export async function createDatabase(name = newDatabaseName()): Promise<TestDatabase> {
   const url = databaseUrl(name);
-  await migrateDatabase(url); // creates it, then applies every migration
+  await migrateDatabase(url);
   return { name, url };
 }
 
@@ -56,7 +60,10 @@ export function useTestDatabase(): TestDatabase {
   const state = { name: '', url: '' };
   let failed = false;
   beforeAll(async () => {
-    Object.assign(state, await createDatabase());
+    // Named before it exists, so a failed migration still reports (and keeps) it.
+    state.name = newDatabaseName();
+    state.url = databaseUrl(state.name);
+    await createDatabase(state.name);
   });
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') failed = true;
