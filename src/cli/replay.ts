@@ -1,0 +1,116 @@
+/**
+ * Re-publishing events from the event log, marked `"replayed": true`.
+ *
+ * Stream ids only grow, and an event's original id `<transaction_id>-<position>` is long
+ * past, so a replayed entry needs a fresh id that still sorts after everything the relay
+ * has published and before everything it will publish. Two ways, both keyed on the xid of
+ * a new transaction X:
+ *
+ * - **Through the outbox (default)**: the events are appended to the outbox as requeued
+ *   rows `(X, position)`, exactly as a dead-letter retry does. The one relay publishes
+ *   them, in order, to the streams and the channels, with ids `<X>-<position>`; its usual
+ *   commit-safe ordering puts them after every transaction older than X and before every
+ *   newer one. Crash-safe (the rows stay until published) and no second publisher exists.
+ *
+ * - **Streams only (`--stream`)**: the pub/sub channels are left alone (their listeners are
+ *   live notifications, not a log), so the relay, which always PUBLISHes, cannot do it.
+ *   The CLI XADDs `<X>-<position>` itself, and its open transaction X is the fence that
+ *   makes those ids safe: it waits until X is the oldest running transaction and the
+ *   outbox holds nothing below X (everything older is published), appends, then commits.
+ *   While X is open the relay publishes nothing newer (it reads below the snapshot xmin),
+ *   so nothing can land between. The relay is held back for the length of the append.
+ */
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { OUTBOX_CHANNEL } from '../outbox/signal.js';
+import { entityStream, globalStream, streamId, type StreamNames } from '../outbox/streams.js';
+
+export interface Range {
+  from: number;
+  to?: number;
+}
+
+/** Appends the events of the range to the outbox as requeued rows; returns how many. */
+export async function queueReplay(db: pg.ClientBase, range: Range): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued)
+     SELECT pg_current_xact_id(), position, id, entity_type, event_type, true
+     FROM events WHERE position >= $1 AND ($2::bigint IS NULL OR position <= $2)
+     ORDER BY position`,
+    [range.from, range.to ?? null],
+  );
+  await db.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+  return rowCount ?? 0;
+}
+
+/** Same message as the relay's (sql.ts CLAIM), with `replayed` set. */
+const MESSAGE = `json_build_object(
+  'event_type', e.event_type, 'event_id', e.id, 'entity_type', e.entity_type,
+  'entity_id', e.entity_id, 'entity_version', e.entity_version, 'position', e.position,
+  'payload', e.payload, 'metadata', e.metadata, 'timestamp', e.created_at, 'replayed', true)::text`;
+
+const PAGE = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface StreamReplayOptions {
+  /** Give up waiting for the fence after this long, ms. */
+  waitMs: number;
+  onStart?: (total: number) => void;
+  onProgress?: (done: number) => void;
+}
+
+/** Waits until transaction X is the oldest running one and the outbox is drained below it. */
+async function awaitFence(db: pg.ClientBase, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { rows } = await db.query<{ xid: string; oldest: boolean; below: number }>(
+      `SELECT pg_current_xact_id()::text AS xid,
+              pg_snapshot_xmin(pg_current_snapshot()) = pg_current_xact_id() AS oldest,
+              (SELECT count(*)::int FROM outbox WHERE transaction_id < pg_current_xact_id()) AS below`,
+    );
+    const r = rows[0]!;
+    if (r.oldest && r.below === 0) return r.xid;
+    if (Date.now() > deadline) {
+      throw new Error(r.below > 0
+        ? `${r.below} older events are still in the outbox: is a relay worker running? (nothing was replayed)`
+        : 'an older transaction is still open (see `l01 outbox status`); nothing was replayed');
+    }
+    await sleep(100);
+  }
+}
+
+/** XADDs the range to the global and entity streams with ids `<X>-<position>`; returns how many. */
+export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: StreamNames, range: Range, o: StreamReplayOptions): Promise<number> {
+  await db.query('BEGIN');
+  try {
+    const xid = await awaitFence(db, o.waitMs);
+    const { rows: count } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM events WHERE position >= $1 AND ($2::bigint IS NULL OR position <= $2)', [range.from, range.to ?? null]);
+    o.onStart?.(count[0]!.n);
+    let done = 0;
+    for (let after = range.from - 1; ;) {
+      const { rows } = await db.query<{ position: string; entity_type: string; event_type: string; message: string }>(
+        `SELECT e.position::text AS position, e.entity_type, e.event_type, ${MESSAGE} AS message FROM events AS e
+         WHERE e.position > $1 AND ($2::bigint IS NULL OR e.position <= $2) ORDER BY e.position LIMIT ${PAGE}`,
+        [after, range.to ?? null],
+      );
+      if (rows.length === 0) break;
+      const batch = redis.pipeline();
+      for (const e of rows) {
+        const id = streamId(xid, e.position);
+        batch.xadd(globalStream(names), id, 'event_type', e.event_type, 'data', e.message);
+        batch.xadd(entityStream(names, e.entity_type), id, 'event_type', e.event_type, 'data', e.message);
+      }
+      const failed = (await batch.exec())?.find(([err]) => err);
+      if (failed) throw new Error(`appending to the streams failed: ${failed[0]!.message}`);
+      done += rows.length;
+      o.onProgress?.(done);
+      after = Number(rows.at(-1)!.position);
+    }
+    await db.query('COMMIT');
+    return done;
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}

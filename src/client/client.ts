@@ -1,0 +1,160 @@
+/**
+ * The typed HTTP client of the L01 API, for the other layers of the platform:
+ *
+ * ```ts
+ * const l01 = createClient({ baseUrl: 'http://localhost:8001', token: process.env.L01_API_KEY! });
+ * const agent = await l01.entity('agents').create({ name: 'Planner', agent_type: 'reasoning' });
+ * await l01.entity('agents').update(agent.id, { status: 'paused' }, { ifMatch: agent.version });
+ * ```
+ *
+ * One method family per entity table, typed from the same zod schemas the API validates
+ * with (see codegen.ts). Errors are `L01ProblemError` (the API's problem details) or
+ * `L01ConnectionError` (unreachable after the retries).
+ *
+ * Retries and duplicates: a 503 or a refused connection is retried with backoff. A create
+ * is sent with an `id` chosen here unless you give one, so a retried create whose first
+ * attempt did commit gets a 409 on that id; the client then returns the stored entity
+ * instead of creating a second. An update retried after a commit it did not hear about
+ * is applied twice unless you pass `ifMatch` (then the retry gets a 412); a retried delete
+ * gets a 404.
+ */
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { eventSchema } from '../api/routes/events.js';
+import type { EntityTypes } from './entities.generated.js';
+import { L01ProblemError } from './errors.js';
+import { createTransport, type Send, type TransportOptions } from './transport.js';
+
+export type Table = keyof EntityTypes;
+export type Row<T extends Table> = EntityTypes[T]['row'];
+export type CreateBody<T extends Table> = EntityTypes[T]['create'];
+export type UpdateBody<T extends Table> = EntityTypes[T]['update'];
+export type ListQuery<T extends Table> = EntityTypes[T]['list'];
+/** An event of the log, as `GET /api/events` returns it. */
+export type L01LogEvent = z.output<typeof eventSchema>;
+
+export interface EventQuery {
+  limit?: number;
+  offset?: number;
+  event_type?: string;
+  entity_type?: string;
+  entity_id?: string;
+  /** Position of the last event you have (0 = from the start): commit-safe paging. */
+  after?: number;
+}
+
+export interface WriteOptions {
+  /** Write only if the entity is still at this version (its ETag); else a 412. */
+  ifMatch?: number | string;
+  signal?: AbortSignal;
+}
+
+export type ClientOptions = TransportOptions;
+
+const ifMatchHeader = (v: number | string | undefined): Record<string, string> =>
+  v === undefined ? {} : { 'if-match': typeof v === 'number' ? `"${v}"` : v };
+
+/** The routes of one entity table. */
+export class EntityClient<T extends Table> {
+  constructor(private readonly send: Send, readonly table: T) {}
+
+  private path(id?: string, rest = ''): string {
+    return `/api/${this.table}${id === undefined ? '' : `/${encodeURIComponent(id)}`}${rest}`;
+  }
+
+  async create(body: CreateBody<T>, opts: { signal?: AbortSignal } = {}): Promise<Row<T>> {
+    const withId = { ...body, id: (body as { id?: string }).id ?? randomUUID() } as CreateBody<T> & { id: string };
+    try {
+      return (await this.send<Row<T>>({ method: 'POST', path: this.path(), body: withId, signal: opts.signal })).body;
+    } catch (err) {
+      // The first attempt committed but its answer was lost: the retry collides with itself.
+      const retried = (err as { attempts?: number }).attempts ?? 1;
+      if (err instanceof L01ProblemError && err.status === 409 && retried > 1 && err.errors.some((e) => e.field === 'body.id')) {
+        return this.get(withId.id, opts);
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string, opts: { signal?: AbortSignal } = {}): Promise<Row<T>> {
+    return (await this.send<Row<T>>({ method: 'GET', path: this.path(id), signal: opts.signal })).body;
+  }
+
+  async list(query: ListQuery<T> = {} as ListQuery<T>, opts: { signal?: AbortSignal } = {}): Promise<Row<T>[]> {
+    return (await this.send<Row<T>[]>({ method: 'GET', path: this.path(), query: query as Record<string, unknown>, signal: opts.signal })).body;
+  }
+
+  /** Every matching row, fetched a page (`limit`, default 100) at a time. */
+  async *iterate(query: ListQuery<T> = {} as ListQuery<T>): AsyncGenerator<Row<T>> {
+    const q = query as { limit?: number; offset?: number };
+    const limit = q.limit ?? 100;
+    for (let offset = q.offset ?? 0; ; offset += limit) {
+      const page = await this.list({ ...query, limit, offset } as ListQuery<T>);
+      yield* page;
+      if (page.length < limit) return;
+    }
+  }
+
+  /** Partial update (PATCH): only the fields sent change. */
+  async update(id: string, patch: UpdateBody<T>, opts: WriteOptions = {}): Promise<Row<T>> {
+    return (await this.send<Row<T>>({ method: 'PATCH', path: this.path(id), body: patch, headers: ifMatchHeader(opts.ifMatch), signal: opts.signal })).body;
+  }
+
+  async delete(id: string, opts: WriteOptions = {}): Promise<{ message: string }> {
+    return (await this.send<{ message: string }>({ method: 'DELETE', path: this.path(id), headers: ifMatchHeader(opts.ifMatch), signal: opts.signal })).body;
+  }
+
+  /** Every event of the entity, oldest first (a deleted entity keeps its history). */
+  async history(id: string, page: { limit?: number; offset?: number } = {}): Promise<L01LogEvent[]> {
+    return (await this.send<L01LogEvent[]>({ method: 'GET', path: this.path(id, '/history'), query: page })).body;
+  }
+
+  /** Rows of `child` whose foreign key points at this entity: `/api/agents/{id}/goals`. */
+  async children<C extends EntityTypes[T]['children'] & Table>(id: string, child: C, query: ListQuery<C> = {} as ListQuery<C>): Promise<Row<C>[]> {
+    return (await this.send<Row<C>[]>({ method: 'GET', path: this.path(id, `/${child}`), query: query as Record<string, unknown> })).body;
+  }
+}
+
+export class EventsClient {
+  constructor(private readonly send: Send) {}
+
+  async list(query: EventQuery = {}): Promise<L01LogEvent[]> {
+    return (await this.send<L01LogEvent[]>({ method: 'GET', path: '/api/events', query: { ...query } })).body;
+  }
+
+  async get(id: string): Promise<L01LogEvent> {
+    return (await this.send<L01LogEvent>({ method: 'GET', path: `/api/events/${encodeURIComponent(id)}` })).body;
+  }
+
+  /** The log from `after` on, in commit-safe order, a page at a time. */
+  async *since(after = 0, pageSize = 500): AsyncGenerator<L01LogEvent> {
+    for (let cursor = after; ;) {
+      const page = await this.list({ after: cursor, limit: pageSize });
+      yield* page;
+      if (page.length < pageSize) return;
+      cursor = page.at(-1)!.position;
+    }
+  }
+}
+
+export class L01Client {
+  readonly events: EventsClient;
+  private readonly send: Send;
+  private readonly families = new Map<string, EntityClient<Table>>();
+
+  constructor(options: ClientOptions) {
+    this.send = createTransport(options);
+    this.events = new EventsClient(this.send);
+  }
+
+  /** The method family of one entity table: `client.entity('agents').create(…)`. */
+  entity<T extends Table>(table: T): EntityClient<T> {
+    let family = this.families.get(table);
+    if (!family) this.families.set(table, (family = new EntityClient(this.send, table) as EntityClient<Table>));
+    return family as unknown as EntityClient<T>;
+  }
+}
+
+export function createClient(options: ClientOptions): L01Client {
+  return new L01Client(options);
+}

@@ -1,0 +1,8 @@
+/**
+ * `l01-data-layer/consumer`: reading L01 events from Redis. See README "Stream consumers"
+ * and "Pub/sub listeners".
+ */
+export { consumeStream, ensureGroup, type ConsumeStreamOptions, type ConsumerStats, type HandlerContext } from './consume-stream.js';
+export { MalformedEntryError, parseEntry, parseMessage, type L01Event, type RawEntry } from './event.js';
+export { channelName, deadLetterStreamKey, DEFAULT_PREFIX, streamKey, type StreamName } from './keys.js';
+export { subscribeEvents, type MessageContext, type SubscribeOptions, type Subscription } from './subscribe.js';
