@@ -13,6 +13,7 @@ import openapi from './openapi.js';
 import auth from './plugins/auth.js';
 import { Problem, problemBody, toProblem } from './problems.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
+import { registerDomainRoutes } from './routes/domain.js';
 import { registerEntityRoutes } from './routes/entities.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -95,5 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerEntityRoutes(app, { db: deps.db, onCommit: deps.onCommit });
+  await registerDomainRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   return app;
 }

@@ -1,0 +1,47 @@
+/**
+ * What the special-purpose routes share with the generic ones: writing through `applyChange`
+ * (and waking the relay after a commit), and answering with a row as JSON text plus its ETag.
+ */
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Queryable } from '../db/pool.js';
+import { applyChange, type Change, type ChangeResult } from '../db/write.js';
+import { notFound, preconditionFailed } from './problems.js';
+
+export type Writer = (change: Change) => Promise<ChangeResult>;
+
+/** THE write path, plus the relay's wake-up signal after each committed change. */
+export function writer(db: Queryable, onCommit?: () => void): Writer {
+  return async (change) => {
+    const result = await applyChange(db, change);
+    if (result.ok) onCommit?.();
+    return result;
+  };
+}
+
+export interface RouteDeps {
+  db: Queryable;
+  write: Writer;
+}
+
+/** Sends JSON text as it left Postgres (never parsed in Node), with `ETag: "<version>"` when given. */
+export function sendJson(reply: FastifyReply, status: number, body: string, version?: number) {
+  if (version !== undefined) reply.header('etag', `"${version}"`);
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * The written row, or the problem a failed write means: 412 (stale If-Match) or 404 (the
+ * row went away between the route's lookup and the write: "<label> <id> not found").
+ */
+export function sendWritten(reply: FastifyReply, result: ChangeResult, label: string, id: string, status = 200) {
+  if (result.ok) return sendJson(reply, status, result.body, result.version);
+  if (result.reason === 'version_mismatch') throw preconditionFailed(result.currentVersion);
+  throw notFound(label, id);
+}
+
+export const ifMatchHeaders = z.object({
+  'if-match': z.string().optional().describe('"<version>": write only if still at that version (else 412).'),
+});
+
+export const deletedSchema = z.object({ message: z.string() });

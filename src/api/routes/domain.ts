@@ -1,0 +1,25 @@
+/**
+ * The domain endpoints beyond generic CRUD, one small file each. Their writes go through
+ * the same `applyChange` as the generic routes, so every one of them is an event.
+ * Their static path segments (`/api/tools/executions`, `/api/datasets/statistics`, …) win
+ * over the generic `/api/<table>/:id` routes in Fastify's router, whatever the order.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Queryable } from '../../db/pool.js';
+import { writer } from '../respond.js';
+import { registerConfigRoutes } from './config.js';
+import { registerDatasetExampleRoutes } from './dataset-examples.js';
+import { registerFeedbackRoutes } from './feedback.js';
+import { registerModelUsageRoutes } from './model-usage.js';
+import { registerStatisticsRoutes } from './statistics.js';
+import { registerToolExecutionRoutes } from './tool-executions.js';
+
+export async function registerDomainRoutes(app: FastifyInstance, opts: { db: Queryable; onCommit?: () => void }) {
+  const deps = { db: opts.db, write: writer(opts.db, opts.onCommit) };
+  await registerConfigRoutes(app, deps);
+  await registerToolExecutionRoutes(app, deps);
+  await registerDatasetExampleRoutes(app, deps);
+  await registerStatisticsRoutes(app, deps);
+  await registerFeedbackRoutes(app, deps);
+  await registerModelUsageRoutes(app, deps);
+}

@@ -1,0 +1,133 @@
+/**
+ * The aggregate reads behind the statistics routes. Each query is exported as a
+ * `QueryConfig` builder too, so `bench/explain-domain.ts` EXPLAINs exactly what the API runs.
+ *
+ * Whole-table statistics (datasets, training examples) read every row by nature; what an
+ * index buys there is an index-only scan of a narrow btree instead of the wide heap rows
+ * (JSONB inputs and outputs). Per-key statistics (one agent) read one index range.
+ */
+import type { QueryConfig } from 'pg';
+import { datasets } from '../entities/knowledge.js';
+import type { Queryable } from '../pool.js';
+import { SPLITS, type Split } from './dataset-examples.js';
+
+/**
+ * Datasets by status and domain, and links by split, in one round trip. The datasets are a
+ * small table; the split totals are an index-only scan of dataset_examples_split_idx.
+ */
+export const datasetStatisticsQuery = (): QueryConfig => ({
+  name: 'dataset_statistics',
+  text: `
+    SELECT
+      (SELECT COALESCE(json_object_agg(status, n), '{}') FROM (SELECT status, count(*) AS n FROM datasets GROUP BY status) AS s) AS by_status,
+      (SELECT COALESCE(json_agg(json_build_object('domain', domain, 'count', n) ORDER BY n DESC, domain NULLS LAST), '[]')
+         FROM (SELECT domain, count(*) AS n FROM datasets GROUP BY domain) AS d) AS by_domain,
+      (SELECT COALESCE(json_object_agg(split, n), '{}') FROM (SELECT split, count(*) AS n FROM dataset_examples GROUP BY split) AS x) AS by_split`,
+});
+
+export interface DatasetStatistics {
+  datasets: number;
+  by_status: Record<string, number>;
+  by_domain: Array<{ domain: string | null; count: number }>;
+  examples: number;
+  by_split: Record<Split, number>;
+}
+
+const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+export async function datasetStatistics(db: Queryable): Promise<DatasetStatistics> {
+  const { rows } = await db.query<{ by_status: Record<string, number>; by_domain: DatasetStatistics['by_domain']; by_split: Record<Split, number> }>(
+    datasetStatisticsQuery(),
+  );
+  const r = rows[0]!;
+  const by_status = { ...zeros(datasets.status!.values), ...r.by_status };
+  const by_split = { ...zeros(SPLITS), ...r.by_split };
+  return { datasets: sum(by_status), by_status, by_domain: r.by_domain, examples: sum(by_split), by_split };
+}
+
+/** Quality buckets: five of width 0.2 over [0, 1]; 1.0 itself falls in the last. */
+export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from, i) => ({ bucket: i + 1, from, to: Math.round((from + 0.2) * 10) / 10 }));
+
+/**
+ * Training examples by source, by domain and by quality bucket in ONE scan (GROUPING SETS).
+ * `GROUPING(source, domain, bucket)` tells the sets apart: 3 = by source, 5 = by domain,
+ * 6 = by bucket, 7 = the grand total. The three columns are all in
+ * training_examples_source_domain_quality_score_idx, so the scan is index-only.
+ */
+export const trainingExampleStatisticsQuery = (): QueryConfig => ({
+  name: 'training_example_statistics',
+  text: `
+    SELECT source, domain, LEAST(width_bucket(quality_score, 0, 1, 5), 5) AS bucket,
+           GROUPING(source, domain, LEAST(width_bucket(quality_score, 0, 1, 5), 5)) AS g,
+           count(*) AS n, count(quality_score) AS scored, avg(quality_score) AS avg_quality
+    FROM training_examples
+    GROUP BY GROUPING SETS ((source), (domain), (LEAST(width_bucket(quality_score, 0, 1, 5), 5)), ())`,
+});
+
+export interface TrainingExampleStatistics {
+  total: number;
+  scored: number;
+  avg_quality: number | null;
+  by_source: Array<{ source: string | null; count: number }>;
+  by_domain: Array<{ domain: string | null; count: number }>;
+  by_quality: Array<{ bucket: string; from: number | null; to: number | null; count: number }>;
+}
+
+interface GroupRow {
+  source: string | null;
+  domain: string | null;
+  bucket: number | null;
+  g: number;
+  n: string;
+  scored: string;
+  avg_quality: number | null;
+}
+
+const byCount = <T extends { count: number }>(key: (t: T) => string | null) => (a: T, b: T) =>
+  b.count - a.count || String(key(a) ?? '\uffff').localeCompare(String(key(b) ?? '\uffff'));
+
+export async function trainingExampleStatistics(db: Queryable): Promise<TrainingExampleStatistics> {
+  const { rows } = await db.query<GroupRow>(trainingExampleStatisticsQuery());
+  const out: TrainingExampleStatistics = { total: 0, scored: 0, avg_quality: null, by_source: [], by_domain: [], by_quality: [] };
+  const buckets = new Map<number | null, number>();
+  for (const r of rows) {
+    const count = Number(r.n);
+    if (r.g === 3) out.by_source.push({ source: r.source, count });
+    else if (r.g === 5) out.by_domain.push({ domain: r.domain, count });
+    else if (r.g === 6) buckets.set(r.bucket, count);
+    else Object.assign(out, { total: count, scored: Number(r.scored), avg_quality: r.avg_quality });
+  }
+  out.by_source.sort(byCount((x) => x.source));
+  out.by_domain.sort(byCount((x) => x.domain));
+  out.by_quality = QUALITY_BUCKETS.map(({ bucket, from, to }) => ({ bucket: `${from.toFixed(1)}-${to.toFixed(1)}`, from, to, count: buckets.get(bucket) ?? 0 }));
+  out.by_quality.push({ bucket: 'unscored', from: null, to: null, count: buckets.get(null) ?? 0 });
+  return out;
+}
+
+/**
+ * Score statistics of one agent's evaluations, per metric: an index-only range scan of
+ * evaluations_agent_id_metric_score_idx, already grouped in metric order.
+ */
+export const evaluationStatsQuery = (agentId: string): QueryConfig => ({
+  name: 'evaluation_stats_of_agent',
+  text: `
+    SELECT metric, count(*) AS n, count(score) AS scored, avg(score) AS mean, min(score) AS min, max(score) AS max
+    FROM evaluations WHERE agent_id = $1
+    GROUP BY metric ORDER BY metric`,
+  values: [agentId],
+});
+
+export interface MetricStats {
+  metric: string;
+  count: number;
+  scored: number;
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+export async function evaluationStats(db: Queryable, agentId: string): Promise<MetricStats[]> {
+  const { rows } = await db.query<Omit<MetricStats, 'count' | 'scored'> & { n: string; scored: string }>(evaluationStatsQuery(agentId));
+  return rows.map(({ n, scored, ...r }) => ({ ...r, count: Number(n), scored: Number(scored) }));
+}
