@@ -264,6 +264,23 @@ describe('the request itself', () => {
     expectProblem(await api.delete(`/api/agents/${row.id}`, { 'if-match': 'W/"x"' }), 412);
     expect((await api.get(`/api/agents/${row.id}`)).json()).toEqual(row);
   });
+
+  it('a weak If-Match tag never matches, even with the current version (RFC 9110 strong comparison)', async () => {
+    const row = await samples.create(entityByTable.get('agents')!);
+    expectProblem(await api.put(`/api/agents/${row.id}`, { name: 'renamed' }, { 'if-match': 'W/"1"' }), 412);
+    expect((await api.get(`/api/agents/${row.id}`)).json()).toEqual(row);
+  });
+
+  it('a DELETE with a JSON content type and no body is accepted', async () => {
+    const row = await samples.create(entityByTable.get('agents')!);
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/agents/${row.id}`,
+      headers: { authorization: 'Bearer test_token_123', 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ message: 'Agent deleted successfully' });
+  });
 });
 
 describe('events API', () => {

@@ -27,6 +27,7 @@ export function eventMetadata(req: FastifyRequest): EventMetadata {
 export function expectedVersion(req: FastifyRequest): number | undefined {
   const header = req.headers['if-match'];
   if (header === undefined || header.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  // Strong comparison (RFC 9110 §13.1.1): a weak tag W/"n" never matches If-Match.
+  const m = /^\s*"?(\d{1,9})"?\s*$/.exec(header);
   return m ? Number(m[1]) : -1;
 }
