@@ -1,0 +1,44 @@
+/** Shared by the consumer tests: a private key prefix on the shared Redis, and events published as the relay does. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { publishEvents, type StreamNames } from '../src/outbox/streams.js';
+
+export function testNames(): StreamNames {
+  const tag = randomBytes(5).toString('hex');
+  return { prefix: `l01_test_consumer_${tag}:`, channelPrefix: `l01_test_consumer_${tag}:` };
+}
+
+/** Deletes every key under the prefix (never FLUSH: the server is shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+let position = 0;
+/** Publishes events through the relay's own publish script, with increasing stream ids. */
+export async function publish(redis: Redis, names: StreamNames, events: Array<{ type: string; entityType?: string; entityId?: string; version?: number }>) {
+  const out = events.map((e) => {
+    const pos = ++position;
+    const entityType = e.entityType ?? e.type.replace(/_[a-z]+$/, '');
+    const message = {
+      event_type: e.type, event_id: randomUUID(), entity_type: entityType, entity_id: e.entityId ?? randomUUID(),
+      entity_version: e.version ?? 1, position: pos, payload: { n: pos }, metadata: {}, timestamp: new Date().toISOString(), replayed: false,
+    };
+    return { id: `${Date.now()}-${pos}`, entityType, eventType: e.type, message: JSON.stringify(message), event: message };
+  });
+  const status = await publishEvents(redis, names, out);
+  if (status.some((s) => s !== 1)) throw new Error(`publish statuses ${status}`);
+  return out.map((o) => ({ id: o.id, ...o.event }));
+}
+
+export const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition') => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
