@@ -57,9 +57,11 @@ export function generateEntityTypes(): string {
     '/** Per entity table: the request and response shapes of its routes. */',
     'export interface EntityTypes {',
   ];
-  for (const entity of entities) {
+  // Sorted: the order of `entities` follows module namespace order, which differs between loaders.
+  const sorted = [...entities].sort((a, b) => a.table.localeCompare(b.table));
+  for (const entity of sorted) {
     const s = entitySchemas(entity);
-    const children = entities.filter((c) => Object.values(c.references).includes(entity.table)).map((c) => JSON.stringify(c.table));
+    const children = sorted.filter((c) => Object.values(c.references).includes(entity.table)).map((c) => JSON.stringify(c.table));
     const indent = '    ';
     out.push(`  /** ${entity.description} */`);
     out.push(`  ${entity.table}: {`);

@@ -46,581 +46,7 @@ export interface EntityTypes {
       configuration: unknown;
     };
     /** Tables with a foreign key to this one: `/api/agents/{id}/<child>`. */
-    children: "goals" | "sessions" | "tasks" | "model_usage" | "anomalies" | "compliance_results" | "evaluations" | "feedback" | "metrics" | "quality_scores" | "api_requests" | "tool_executions" | "user_interactions";
-  };
-  /** Something an agent is asked to achieve. */
-  goals: {
-    singular: "goal";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      /** References agents.id. */
-      agent_id: string;
-      description: string;
-      priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
-      completed_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      /** References agents.id. */
-      agent_id?: string;
-      description?: string;
-      priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
-      completed_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      agent_id?: string;
-      priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      /** References agents.id. */
-      agent_id: string;
-      description: string;
-      priority: number;
-      status: "pending" | "active" | "completed" | "failed" | "cancelled";
-      completed_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/goals/{id}/<child>`. */
-    children: "plans";
-  };
-  /** An ordered list of steps towards a goal. */
-  plans: {
-    singular: "plan";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      /** References goals.id. */
-      goal_id: string;
-      name: string;
-      description?: string | null;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
-      steps?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      /** References goals.id. */
-      goal_id?: string;
-      name?: string;
-      description?: string | null;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
-      steps?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      goal_id?: string;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      /** References goals.id. */
-      goal_id: string;
-      name: string;
-      description: string | null;
-      status: "draft" | "active" | "completed" | "failed" | "cancelled";
-      steps: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/plans/{id}/<child>`. */
-    children: "tasks";
-  };
-  /** A conversation or working session between a user and an agent. */
-  sessions: {
-    singular: "session";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      agent_id?: string | null;
-      user_id?: string | null;
-      status?: "active" | "idle" | "ended" | "expired";
-      context?: unknown;
-      expires_at?: string | null;
-      ended_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      agent_id?: string | null;
-      user_id?: string | null;
-      status?: "active" | "idle" | "ended" | "expired";
-      context?: unknown;
-      expires_at?: string | null;
-      ended_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      agent_id?: string;
-      user_id?: string;
-      status?: "active" | "idle" | "ended" | "expired";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      agent_id: string | null;
-      user_id: string | null;
-      status: "active" | "idle" | "ended" | "expired";
-      context: unknown;
-      expires_at: string | null;
-      ended_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/sessions/{id}/<child>`. */
-    children: "model_usage" | "feedback" | "tool_executions" | "user_interactions";
-  };
-  /** A unit of work an agent executes, usually one step of a plan. */
-  tasks: {
-    singular: "task";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      plan_id?: string | null;
-      agent_id?: string | null;
-      name: string;
-      description?: string | null;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
-      priority?: number;
-      input?: unknown;
-      output?: unknown | null;
-      error?: string | null;
-      started_at?: string | null;
-      completed_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      plan_id?: string | null;
-      agent_id?: string | null;
-      name?: string;
-      description?: string | null;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
-      priority?: number;
-      input?: unknown;
-      output?: unknown | null;
-      error?: string | null;
-      started_at?: string | null;
-      completed_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      plan_id?: string;
-      agent_id?: string;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      plan_id: string | null;
-      agent_id: string | null;
-      name: string;
-      description: string | null;
-      status: "pending" | "started" | "completed" | "failed" | "cancelled";
-      priority: number;
-      input: unknown;
-      output: unknown | null;
-      error: string | null;
-      started_at: string | null;
-      completed_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/tasks/{id}/<child>`. */
-    children: "feedback";
-  };
-  /** A training example that belongs to a dataset, in one split. An example may be in several datasets, once each. */
-  dataset_examples: {
-    singular: "dataset_example";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      /** References datasets.id. */
-      dataset_id: string;
-      /** References training_examples.id. */
-      training_example_id: string;
-      split?: "train" | "validation" | "test";
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      /** References datasets.id. */
-      dataset_id?: string;
-      /** References training_examples.id. */
-      training_example_id?: string;
-      split?: "train" | "validation" | "test";
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      dataset_id?: string;
-      training_example_id?: string;
-      split?: "train" | "validation" | "test";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      /** References datasets.id. */
-      dataset_id: string;
-      /** References training_examples.id. */
-      training_example_id: string;
-      split: "train" | "validation" | "test";
-    };
-    /** Tables with a foreign key to this one: `/api/dataset_examples/{id}/<child>`. */
-    children: never;
-  };
-  /** A named collection of training examples. */
-  datasets: {
-    singular: "dataset";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      name: string;
-      description?: string | null;
-      domain?: string | null;
-      status?: "draft" | "ready" | "archived";
-      metadata?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      name?: string;
-      description?: string | null;
-      domain?: string | null;
-      status?: "draft" | "ready" | "archived";
-      metadata?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      name?: string;
-      domain?: string;
-      status?: "draft" | "ready" | "archived";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      name: string;
-      description: string | null;
-      domain: string | null;
-      status: "draft" | "ready" | "archived";
-      metadata: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/datasets/{id}/<child>`. */
-    children: "dataset_examples" | "training_examples" | "evaluations";
-  };
-  /** A knowledge document agents can retrieve. */
-  documents: {
-    singular: "document";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      title: string;
-      content?: string | null;
-      content_type?: string;
-      source?: string | null;
-      tags?: Array<string> | null;
-      metadata?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      title?: string;
-      content?: string | null;
-      content_type?: string;
-      source?: string | null;
-      tags?: Array<string> | null;
-      metadata?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      source?: string;
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      title: string;
-      content: string | null;
-      content_type: string;
-      source: string | null;
-      tags: Array<string> | null;
-      metadata: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/documents/{id}/<child>`. */
-    children: never;
-  };
-  /** Tokens, latency and cost of one request to a model. */
-  model_usage: {
-    singular: "model_usage";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      /** The caller's id of the request; one usage row per request. */
-      request_id: string;
-      /** References models.id. */
-      model_id: string;
-      agent_id?: string | null;
-      session_id?: string | null;
-      tokens_in: number;
-      tokens_out?: number;
-      latency_ms?: number | null;
-      cost_usd?: number | null;
-      metadata?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      /** The caller's id of the request; one usage row per request. */
-      request_id?: string;
-      /** References models.id. */
-      model_id?: string;
-      agent_id?: string | null;
-      session_id?: string | null;
-      tokens_in?: number;
-      tokens_out?: number;
-      latency_ms?: number | null;
-      cost_usd?: number | null;
-      metadata?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      request_id?: string;
-      model_id?: string;
-      agent_id?: string;
-      session_id?: string;
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      /** The caller's id of the request; one usage row per request. */
-      request_id: string;
-      /** References models.id. */
-      model_id: string;
-      agent_id: string | null;
-      session_id: string | null;
-      tokens_in: number;
-      tokens_out: number;
-      latency_ms: number | null;
-      cost_usd: number | null;
-      metadata: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/model_usage/{id}/<child>`. */
-    children: never;
-  };
-  /** A machine-learning model agents can call. */
-  models: {
-    singular: "model";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      name: string;
-      provider: string;
-      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
-      model_version?: string | null;
-      status?: "available" | "deprecated" | "disabled";
-      context_window?: number | null;
-      parameters?: unknown;
-      capabilities?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      name?: string;
-      provider?: string;
-      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
-      model_version?: string | null;
-      status?: "available" | "deprecated" | "disabled";
-      context_window?: number | null;
-      parameters?: unknown;
-      capabilities?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      name?: string;
-      provider?: string;
-      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
-      status?: "available" | "deprecated" | "disabled";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      name: string;
-      provider: string;
-      model_type: "llm" | "embedding" | "classifier" | "reranker" | "other";
-      model_version: string | null;
-      status: "available" | "deprecated" | "disabled";
-      context_window: number | null;
-      parameters: unknown;
-      capabilities: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/models/{id}/<child>`. */
-    children: "model_usage" | "evaluations";
-  };
-  /** A tool an agent can invoke. */
-  tools: {
-    singular: "tool";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      name: string;
-      description?: string | null;
-      category?: string | null;
-      status?: "active" | "deprecated" | "disabled";
-      input_schema?: unknown;
-      output_schema?: unknown;
-      config?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      name?: string;
-      description?: string | null;
-      category?: string | null;
-      status?: "active" | "deprecated" | "disabled";
-      input_schema?: unknown;
-      output_schema?: unknown;
-      config?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      name?: string;
-      category?: string;
-      status?: "active" | "deprecated" | "disabled";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      name: string;
-      description: string | null;
-      category: string | null;
-      status: "active" | "deprecated" | "disabled";
-      input_schema: unknown;
-      output_schema: unknown;
-      config: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/tools/{id}/<child>`. */
-    children: "tool_executions";
-  };
-  /** One input/expected-output pair for training or evaluation. */
-  training_examples: {
-    singular: "training_example";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      dataset_id?: string | null;
-      input: unknown;
-      expected_output?: unknown | null;
-      source?: string | null;
-      domain?: string | null;
-      quality_score?: number | null;
-      metadata?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      dataset_id?: string | null;
-      input?: unknown;
-      expected_output?: unknown | null;
-      source?: string | null;
-      domain?: string | null;
-      quality_score?: number | null;
-      metadata?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      dataset_id?: string;
-      source?: string;
-      domain?: string;
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      dataset_id: string | null;
-      input: unknown;
-      expected_output: unknown | null;
-      source: string | null;
-      domain: string | null;
-      quality_score: number | null;
-      metadata: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/training_examples/{id}/<child>`. */
-    children: "dataset_examples";
+    children: "anomalies" | "api_requests" | "compliance_results" | "evaluations" | "feedback" | "goals" | "metrics" | "model_usage" | "quality_scores" | "sessions" | "tasks" | "tool_executions" | "user_interactions";
   };
   /** A notification raised for operators, often from an anomaly. */
   alerts: {
@@ -742,276 +168,6 @@ export interface EntityTypes {
     };
     /** Tables with a foreign key to this one: `/api/anomalies/{id}/<child>`. */
     children: "alerts";
-  };
-  /** The outcome of checking an object against a compliance policy. */
-  compliance_results: {
-    singular: "compliance_result";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      agent_id?: string | null;
-      policy: string;
-      target_type?: string | null;
-      target_id?: string | null;
-      status: "passed" | "failed" | "warning" | "error";
-      findings?: unknown;
-      checked_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      agent_id?: string | null;
-      policy?: string;
-      target_type?: string | null;
-      target_id?: string | null;
-      status?: "passed" | "failed" | "warning" | "error";
-      findings?: unknown;
-      checked_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      agent_id?: string;
-      policy?: string;
-      target_type?: string;
-      target_id?: string;
-      status?: "passed" | "failed" | "warning" | "error";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      agent_id: string | null;
-      policy: string;
-      target_type: string | null;
-      target_id: string | null;
-      status: "passed" | "failed" | "warning" | "error";
-      findings: unknown;
-      checked_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/compliance_results/{id}/<child>`. */
-    children: never;
-  };
-  /** A scored evaluation of an agent or model on a metric. */
-  evaluations: {
-    singular: "evaluation";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      agent_id?: string | null;
-      model_id?: string | null;
-      dataset_id?: string | null;
-      metric: string;
-      score?: number | null;
-      status?: "pending" | "running" | "completed" | "failed";
-      details?: unknown;
-      completed_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      agent_id?: string | null;
-      model_id?: string | null;
-      dataset_id?: string | null;
-      metric?: string;
-      score?: number | null;
-      status?: "pending" | "running" | "completed" | "failed";
-      details?: unknown;
-      completed_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      agent_id?: string;
-      model_id?: string;
-      dataset_id?: string;
-      metric?: string;
-      status?: "pending" | "running" | "completed" | "failed";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      agent_id: string | null;
-      model_id: string | null;
-      dataset_id: string | null;
-      metric: string;
-      score: number | null;
-      status: "pending" | "running" | "completed" | "failed";
-      details: unknown;
-      completed_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/evaluations/{id}/<child>`. */
-    children: never;
-  };
-  /** Feedback from a user on an agent, a session or a task. */
-  feedback: {
-    singular: "feedback";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      agent_id?: string | null;
-      session_id?: string | null;
-      task_id?: string | null;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
-      rating?: number | null;
-      comment?: string | null;
-      processed?: boolean;
-      metadata?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      agent_id?: string | null;
-      session_id?: string | null;
-      task_id?: string | null;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
-      rating?: number | null;
-      comment?: string | null;
-      processed?: boolean;
-      metadata?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      agent_id?: string;
-      session_id?: string;
-      task_id?: string;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
-      processed?: "true" | "false";
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      agent_id: string | null;
-      session_id: string | null;
-      task_id: string | null;
-      feedback_type: "thumbs" | "rating" | "correction" | "comment";
-      rating: number | null;
-      comment: string | null;
-      processed: boolean;
-      metadata: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/feedback/{id}/<child>`. */
-    children: never;
-  };
-  /** One measured value of a named metric. */
-  metrics: {
-    singular: "metric";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      name: string;
-      value: number;
-      unit?: string | null;
-      agent_id?: string | null;
-      labels?: unknown;
-      recorded_at?: string | null;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      name?: string;
-      value?: number;
-      unit?: string | null;
-      agent_id?: string | null;
-      labels?: unknown;
-      recorded_at?: string | null;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      name?: string;
-      agent_id?: string;
-      recorded_at?: string;
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      name: string;
-      value: number;
-      unit: string | null;
-      agent_id: string | null;
-      labels: unknown;
-      recorded_at: string | null;
-    };
-    /** Tables with a foreign key to this one: `/api/metrics/{id}/<child>`. */
-    children: never;
-  };
-  /** A quality score along one dimension for any platform object. */
-  quality_scores: {
-    singular: "quality_score";
-    /** POST body (z.input of the create schema). */
-    create: {
-      /** Chosen by the server when omitted. */
-      id?: string;
-      target_type: string;
-      target_id: string;
-      agent_id?: string | null;
-      dimension: string;
-      score: number;
-      scorer?: string | null;
-      details?: unknown;
-    };
-    /** PUT/PATCH body: only the fields sent change. */
-    update: {
-      target_type?: string;
-      target_id?: string;
-      agent_id?: string | null;
-      dimension?: string;
-      score?: number;
-      scorer?: string | null;
-      details?: unknown;
-    };
-    /** List query: paging and a filter per indexed column. */
-    list: {
-      /** Page size, 1–1000. */
-      limit?: number;
-      offset?: number;
-      target_type?: string;
-      target_id?: string;
-      agent_id?: string;
-      dimension?: string;
-    };
-    /** The entity as the API returns it (z.output of the response schema). */
-    row: {
-      id: string;
-      /** Starts at 1, +1 per change; sent as the ETag. */
-      version: number;
-      created_at: string;
-      updated_at: string;
-      target_type: string;
-      target_id: string;
-      agent_id: string | null;
-      dimension: string;
-      score: number;
-      scorer: string | null;
-      details: unknown;
-    };
-    /** Tables with a foreign key to this one: `/api/quality_scores/{id}/<child>`. */
-    children: never;
   };
   /** A logged API request made by or to an agent. */
   api_requests: {
@@ -1174,6 +330,60 @@ export interface EntityTypes {
     /** Tables with a foreign key to this one: `/api/circuit_breaker_events/{id}/<child>`. */
     children: never;
   };
+  /** The outcome of checking an object against a compliance policy. */
+  compliance_results: {
+    singular: "compliance_result";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      agent_id?: string | null;
+      policy: string;
+      target_type?: string | null;
+      target_id?: string | null;
+      status: "passed" | "failed" | "warning" | "error";
+      findings?: unknown;
+      checked_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      agent_id?: string | null;
+      policy?: string;
+      target_type?: string | null;
+      target_id?: string | null;
+      status?: "passed" | "failed" | "warning" | "error";
+      findings?: unknown;
+      checked_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      agent_id?: string;
+      policy?: string;
+      target_type?: string;
+      target_id?: string;
+      status?: "passed" | "failed" | "warning" | "error";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      agent_id: string | null;
+      policy: string;
+      target_type: string | null;
+      target_id: string | null;
+      status: "passed" | "failed" | "warning" | "error";
+      findings: unknown;
+      checked_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/compliance_results/{id}/<child>`. */
+    children: never;
+  };
   /** One versioned configuration value, addressed by namespace and key (see /api/config). */
   config_entries: {
     singular: "config";
@@ -1272,6 +482,579 @@ export interface EntityTypes {
       completed_at: string | null;
     };
     /** Tables with a foreign key to this one: `/api/control_operations/{id}/<child>`. */
+    children: never;
+  };
+  /** A training example that belongs to a dataset, in one split. An example may be in several datasets, once each. */
+  dataset_examples: {
+    singular: "dataset_example";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      /** References datasets.id. */
+      dataset_id: string;
+      /** References training_examples.id. */
+      training_example_id: string;
+      split?: "train" | "validation" | "test";
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      /** References datasets.id. */
+      dataset_id?: string;
+      /** References training_examples.id. */
+      training_example_id?: string;
+      split?: "train" | "validation" | "test";
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      dataset_id?: string;
+      training_example_id?: string;
+      split?: "train" | "validation" | "test";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      /** References datasets.id. */
+      dataset_id: string;
+      /** References training_examples.id. */
+      training_example_id: string;
+      split: "train" | "validation" | "test";
+    };
+    /** Tables with a foreign key to this one: `/api/dataset_examples/{id}/<child>`. */
+    children: never;
+  };
+  /** A named collection of training examples. */
+  datasets: {
+    singular: "dataset";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      name: string;
+      description?: string | null;
+      domain?: string | null;
+      status?: "draft" | "ready" | "archived";
+      metadata?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      name?: string;
+      description?: string | null;
+      domain?: string | null;
+      status?: "draft" | "ready" | "archived";
+      metadata?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      name?: string;
+      domain?: string;
+      status?: "draft" | "ready" | "archived";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      name: string;
+      description: string | null;
+      domain: string | null;
+      status: "draft" | "ready" | "archived";
+      metadata: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/datasets/{id}/<child>`. */
+    children: "dataset_examples" | "evaluations" | "training_examples";
+  };
+  /** A knowledge document agents can retrieve. */
+  documents: {
+    singular: "document";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      title: string;
+      content?: string | null;
+      content_type?: string;
+      source?: string | null;
+      tags?: Array<string> | null;
+      metadata?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      title?: string;
+      content?: string | null;
+      content_type?: string;
+      source?: string | null;
+      tags?: Array<string> | null;
+      metadata?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      source?: string;
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      title: string;
+      content: string | null;
+      content_type: string;
+      source: string | null;
+      tags: Array<string> | null;
+      metadata: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/documents/{id}/<child>`. */
+    children: never;
+  };
+  /** A scored evaluation of an agent or model on a metric. */
+  evaluations: {
+    singular: "evaluation";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      agent_id?: string | null;
+      model_id?: string | null;
+      dataset_id?: string | null;
+      metric: string;
+      score?: number | null;
+      status?: "pending" | "running" | "completed" | "failed";
+      details?: unknown;
+      completed_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      agent_id?: string | null;
+      model_id?: string | null;
+      dataset_id?: string | null;
+      metric?: string;
+      score?: number | null;
+      status?: "pending" | "running" | "completed" | "failed";
+      details?: unknown;
+      completed_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      agent_id?: string;
+      model_id?: string;
+      dataset_id?: string;
+      metric?: string;
+      status?: "pending" | "running" | "completed" | "failed";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      agent_id: string | null;
+      model_id: string | null;
+      dataset_id: string | null;
+      metric: string;
+      score: number | null;
+      status: "pending" | "running" | "completed" | "failed";
+      details: unknown;
+      completed_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/evaluations/{id}/<child>`. */
+    children: never;
+  };
+  /** Feedback from a user on an agent, a session or a task. */
+  feedback: {
+    singular: "feedback";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      agent_id?: string | null;
+      session_id?: string | null;
+      task_id?: string | null;
+      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      rating?: number | null;
+      comment?: string | null;
+      processed?: boolean;
+      metadata?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      agent_id?: string | null;
+      session_id?: string | null;
+      task_id?: string | null;
+      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      rating?: number | null;
+      comment?: string | null;
+      processed?: boolean;
+      metadata?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      agent_id?: string;
+      session_id?: string;
+      task_id?: string;
+      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      processed?: "true" | "false";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      agent_id: string | null;
+      session_id: string | null;
+      task_id: string | null;
+      feedback_type: "thumbs" | "rating" | "correction" | "comment";
+      rating: number | null;
+      comment: string | null;
+      processed: boolean;
+      metadata: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/feedback/{id}/<child>`. */
+    children: never;
+  };
+  /** Something an agent is asked to achieve. */
+  goals: {
+    singular: "goal";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      /** References agents.id. */
+      agent_id: string;
+      description: string;
+      priority?: number;
+      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+      completed_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      /** References agents.id. */
+      agent_id?: string;
+      description?: string;
+      priority?: number;
+      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+      completed_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      agent_id?: string;
+      priority?: number;
+      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      /** References agents.id. */
+      agent_id: string;
+      description: string;
+      priority: number;
+      status: "pending" | "active" | "completed" | "failed" | "cancelled";
+      completed_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/goals/{id}/<child>`. */
+    children: "plans";
+  };
+  /** One measured value of a named metric. */
+  metrics: {
+    singular: "metric";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      name: string;
+      value: number;
+      unit?: string | null;
+      agent_id?: string | null;
+      labels?: unknown;
+      recorded_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      name?: string;
+      value?: number;
+      unit?: string | null;
+      agent_id?: string | null;
+      labels?: unknown;
+      recorded_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      name?: string;
+      agent_id?: string;
+      recorded_at?: string;
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      name: string;
+      value: number;
+      unit: string | null;
+      agent_id: string | null;
+      labels: unknown;
+      recorded_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/metrics/{id}/<child>`. */
+    children: never;
+  };
+  /** Tokens, latency and cost of one request to a model. */
+  model_usage: {
+    singular: "model_usage";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      /** The caller's id of the request; one usage row per request. */
+      request_id: string;
+      /** References models.id. */
+      model_id: string;
+      agent_id?: string | null;
+      session_id?: string | null;
+      tokens_in: number;
+      tokens_out?: number;
+      latency_ms?: number | null;
+      cost_usd?: number | null;
+      metadata?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      /** The caller's id of the request; one usage row per request. */
+      request_id?: string;
+      /** References models.id. */
+      model_id?: string;
+      agent_id?: string | null;
+      session_id?: string | null;
+      tokens_in?: number;
+      tokens_out?: number;
+      latency_ms?: number | null;
+      cost_usd?: number | null;
+      metadata?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      request_id?: string;
+      model_id?: string;
+      agent_id?: string;
+      session_id?: string;
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      /** The caller's id of the request; one usage row per request. */
+      request_id: string;
+      /** References models.id. */
+      model_id: string;
+      agent_id: string | null;
+      session_id: string | null;
+      tokens_in: number;
+      tokens_out: number;
+      latency_ms: number | null;
+      cost_usd: number | null;
+      metadata: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/model_usage/{id}/<child>`. */
+    children: never;
+  };
+  /** A machine-learning model agents can call. */
+  models: {
+    singular: "model";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      name: string;
+      provider: string;
+      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
+      model_version?: string | null;
+      status?: "available" | "deprecated" | "disabled";
+      context_window?: number | null;
+      parameters?: unknown;
+      capabilities?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      name?: string;
+      provider?: string;
+      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
+      model_version?: string | null;
+      status?: "available" | "deprecated" | "disabled";
+      context_window?: number | null;
+      parameters?: unknown;
+      capabilities?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      name?: string;
+      provider?: string;
+      model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
+      status?: "available" | "deprecated" | "disabled";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      name: string;
+      provider: string;
+      model_type: "llm" | "embedding" | "classifier" | "reranker" | "other";
+      model_version: string | null;
+      status: "available" | "deprecated" | "disabled";
+      context_window: number | null;
+      parameters: unknown;
+      capabilities: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/models/{id}/<child>`. */
+    children: "evaluations" | "model_usage";
+  };
+  /** An ordered list of steps towards a goal. */
+  plans: {
+    singular: "plan";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      /** References goals.id. */
+      goal_id: string;
+      name: string;
+      description?: string | null;
+      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+      steps?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      /** References goals.id. */
+      goal_id?: string;
+      name?: string;
+      description?: string | null;
+      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+      steps?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      goal_id?: string;
+      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      /** References goals.id. */
+      goal_id: string;
+      name: string;
+      description: string | null;
+      status: "draft" | "active" | "completed" | "failed" | "cancelled";
+      steps: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/plans/{id}/<child>`. */
+    children: "tasks";
+  };
+  /** A quality score along one dimension for any platform object. */
+  quality_scores: {
+    singular: "quality_score";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      target_type: string;
+      target_id: string;
+      agent_id?: string | null;
+      dimension: string;
+      score: number;
+      scorer?: string | null;
+      details?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      target_type?: string;
+      target_id?: string;
+      agent_id?: string | null;
+      dimension?: string;
+      score?: number;
+      scorer?: string | null;
+      details?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      target_type?: string;
+      target_id?: string;
+      agent_id?: string;
+      dimension?: string;
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      target_type: string;
+      target_id: string;
+      agent_id: string | null;
+      dimension: string;
+      score: number;
+      scorer: string | null;
+      details: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/quality_scores/{id}/<child>`. */
     children: never;
   };
   /** A rate limiter decision for a caller or key. */
@@ -1487,6 +1270,119 @@ export interface EntityTypes {
     /** Tables with a foreign key to this one: `/api/service_registry_events/{id}/<child>`. */
     children: never;
   };
+  /** A conversation or working session between a user and an agent. */
+  sessions: {
+    singular: "session";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      agent_id?: string | null;
+      user_id?: string | null;
+      status?: "active" | "idle" | "ended" | "expired";
+      context?: unknown;
+      expires_at?: string | null;
+      ended_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      agent_id?: string | null;
+      user_id?: string | null;
+      status?: "active" | "idle" | "ended" | "expired";
+      context?: unknown;
+      expires_at?: string | null;
+      ended_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      agent_id?: string;
+      user_id?: string;
+      status?: "active" | "idle" | "ended" | "expired";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      agent_id: string | null;
+      user_id: string | null;
+      status: "active" | "idle" | "ended" | "expired";
+      context: unknown;
+      expires_at: string | null;
+      ended_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/sessions/{id}/<child>`. */
+    children: "feedback" | "model_usage" | "tool_executions" | "user_interactions";
+  };
+  /** A unit of work an agent executes, usually one step of a plan. */
+  tasks: {
+    singular: "task";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      plan_id?: string | null;
+      agent_id?: string | null;
+      name: string;
+      description?: string | null;
+      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+      priority?: number;
+      input?: unknown;
+      output?: unknown | null;
+      error?: string | null;
+      started_at?: string | null;
+      completed_at?: string | null;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      plan_id?: string | null;
+      agent_id?: string | null;
+      name?: string;
+      description?: string | null;
+      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+      priority?: number;
+      input?: unknown;
+      output?: unknown | null;
+      error?: string | null;
+      started_at?: string | null;
+      completed_at?: string | null;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      plan_id?: string;
+      agent_id?: string;
+      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      plan_id: string | null;
+      agent_id: string | null;
+      name: string;
+      description: string | null;
+      status: "pending" | "started" | "completed" | "failed" | "cancelled";
+      priority: number;
+      input: unknown;
+      output: unknown | null;
+      error: string | null;
+      started_at: string | null;
+      completed_at: string | null;
+    };
+    /** Tables with a foreign key to this one: `/api/tasks/{id}/<child>`. */
+    children: "feedback";
+  };
   /** One invocation of a tool: who called it, with what, the outcome and its timing. */
   tool_executions: {
     singular: "tool_execution";
@@ -1558,6 +1454,110 @@ export interface EntityTypes {
     };
     /** Tables with a foreign key to this one: `/api/tool_executions/{id}/<child>`. */
     children: never;
+  };
+  /** A tool an agent can invoke. */
+  tools: {
+    singular: "tool";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      name: string;
+      description?: string | null;
+      category?: string | null;
+      status?: "active" | "deprecated" | "disabled";
+      input_schema?: unknown;
+      output_schema?: unknown;
+      config?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      name?: string;
+      description?: string | null;
+      category?: string | null;
+      status?: "active" | "deprecated" | "disabled";
+      input_schema?: unknown;
+      output_schema?: unknown;
+      config?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      name?: string;
+      category?: string;
+      status?: "active" | "deprecated" | "disabled";
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      name: string;
+      description: string | null;
+      category: string | null;
+      status: "active" | "deprecated" | "disabled";
+      input_schema: unknown;
+      output_schema: unknown;
+      config: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/tools/{id}/<child>`. */
+    children: "tool_executions";
+  };
+  /** One input/expected-output pair for training or evaluation. */
+  training_examples: {
+    singular: "training_example";
+    /** POST body (z.input of the create schema). */
+    create: {
+      /** Chosen by the server when omitted. */
+      id?: string;
+      dataset_id?: string | null;
+      input: unknown;
+      expected_output?: unknown | null;
+      source?: string | null;
+      domain?: string | null;
+      quality_score?: number | null;
+      metadata?: unknown;
+    };
+    /** PUT/PATCH body: only the fields sent change. */
+    update: {
+      dataset_id?: string | null;
+      input?: unknown;
+      expected_output?: unknown | null;
+      source?: string | null;
+      domain?: string | null;
+      quality_score?: number | null;
+      metadata?: unknown;
+    };
+    /** List query: paging and a filter per indexed column. */
+    list: {
+      /** Page size, 1–1000. */
+      limit?: number;
+      offset?: number;
+      dataset_id?: string;
+      source?: string;
+      domain?: string;
+    };
+    /** The entity as the API returns it (z.output of the response schema). */
+    row: {
+      id: string;
+      /** Starts at 1, +1 per change; sent as the ETag. */
+      version: number;
+      created_at: string;
+      updated_at: string;
+      dataset_id: string | null;
+      input: unknown;
+      expected_output: unknown | null;
+      source: string | null;
+      domain: string | null;
+      quality_score: number | null;
+      metadata: unknown;
+    };
+    /** Tables with a foreign key to this one: `/api/training_examples/{id}/<child>`. */
+    children: "dataset_examples";
   };
   /** One interaction of a user with an agent. */
   user_interactions: {
