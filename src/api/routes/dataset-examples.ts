@@ -24,7 +24,8 @@ const exampleSchemas = entitySchemas(trainingExamples);
 const split = z.enum(SPLITS);
 
 const linkParams = z.object({ id: z.guid().describe('The dataset.'), example_id: z.guid().describe('The training example.') });
-const linkBody = z.strictObject({ split: split.default('train') }).default({ split: 'train' });
+/** Optional: a bodyless POST links into train. */
+const linkBody = z.strictObject({ split: split.default('train') }).nullish();
 const datasetExample = exampleSchemas.response.extend({
   split,
   link_id: z.guid().describe('The dataset_examples row.'),
@@ -57,7 +58,7 @@ export async function registerDatasetExampleRoutes(app: FastifyInstance, { db, w
     }
     const result = await write({
       op: 'create', entity: datasetExamples, metadata: eventMetadata(req),
-      data: { dataset_id: id, training_example_id: example_id, split: req.body.split },
+      data: { dataset_id: id, training_example_id: example_id, split: req.body?.split ?? 'train' },
     });
     if (result.ok) reply.header('location', `/api/dataset_examples/${result.id}`);
     return sendWritten(reply, result, datasetExamples.label, '', 201);

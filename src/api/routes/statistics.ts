@@ -56,6 +56,7 @@ const aggregatesSchema = z.object({
   buckets: z.array(z.object({ start: z.string(), count, avg: z.number(), min: z.number(), max: z.number(), p50: z.number(), p95: z.number() })),
 });
 
+const noQuery = z.strictObject({});
 const metricNameParams = z.object({ metric_name: (entitySchemas(metrics).create.shape.name as z.ZodString).min(1) });
 const aggregatesQuery = z.strictObject({
   from: instant().optional().describe('Inclusive; default: 24 hours before `to`.'),
@@ -68,17 +69,17 @@ export async function registerStatisticsRoutes(app: FastifyInstance, { db }: Rou
 
   r.get('/api/datasets/statistics', {
     config: { scope: 'user' },
-    schema: secured({ tags: ['datasets'], summary: 'Datasets by status and domain; linked examples by split', response: { 200: datasetStatisticsSchema, ...problemResponses } }),
+    schema: secured({ tags: ['datasets'], summary: 'Datasets by status and domain; linked examples by split', querystring: noQuery, response: { 200: datasetStatisticsSchema, ...problemResponses } }),
   }, async () => datasetStatistics(db));
 
   r.get('/api/training_examples/statistics', {
     config: { scope: 'user' },
-    schema: secured({ tags: ['training_examples'], summary: 'Training examples by source, domain and quality bucket', response: { 200: trainingExampleStatisticsSchema, ...problemResponses } }),
+    schema: secured({ tags: ['training_examples'], summary: 'Training examples by source, domain and quality bucket', querystring: noQuery, response: { 200: trainingExampleStatisticsSchema, ...problemResponses } }),
   }, async () => trainingExampleStatistics(db));
 
   r.get('/api/evaluations/agent/:agent_id/stats', {
     config: { scope: 'user' },
-    schema: secured({ tags: ['evaluations'], summary: "An agent's evaluations per metric: count, mean, min and max score", params: z.object({ agent_id: z.guid() }), response: { 200: evaluationStatsSchema, ...problemResponses } }),
+    schema: secured({ tags: ['evaluations'], summary: "An agent's evaluations per metric: count, mean, min and max score", params: z.object({ agent_id: z.guid() }), querystring: noQuery, response: { 200: evaluationStatsSchema, ...problemResponses } }),
   }, async (req) => {
     const stats = await evaluationStats(db, req.params.agent_id);
     if (stats.length === 0 && !(await entityExists(db, agents, req.params.agent_id))) throw notFound(agents.label, req.params.agent_id);

@@ -46,8 +46,13 @@ export async function datasetStatistics(db: Queryable): Promise<DatasetStatistic
   return { datasets: sum(by_status), by_status, by_domain: r.by_domain, examples: sum(by_split), by_split };
 }
 
-/** Quality buckets: five of width 0.2 over [0, 1]; 1.0 itself falls in the last. */
-export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from, i) => ({ bucket: i + 1, from, to: Math.round((from + 0.2) * 10) / 10 }));
+/**
+ * Quality buckets: five of width 0.2 over [0, 1] (quality_score is CHECKed to that range);
+ * 1.0 itself falls in the last. `width_bucket` against the inner bounds numbers them 0..4,
+ * and leaves NULL (unscored) as NULL.
+ */
+export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from, i) => ({ bucket: i, from, to: Math.round((from + 0.2) * 10) / 10 }));
+const BUCKET = `width_bucket(quality_score, '{0.2,0.4,0.6,0.8}'::float8[])`;
 
 /**
  * Training examples by source, by domain and by quality bucket in ONE scan (GROUPING SETS).
@@ -58,11 +63,10 @@ export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from, i) => ({ bucke
 export const trainingExampleStatisticsQuery = (): QueryConfig => ({
   name: 'training_example_statistics',
   text: `
-    SELECT source, domain, LEAST(width_bucket(quality_score, 0, 1, 5), 5) AS bucket,
-           GROUPING(source, domain, LEAST(width_bucket(quality_score, 0, 1, 5), 5)) AS g,
+    SELECT source, domain, ${BUCKET} AS bucket, GROUPING(source, domain, ${BUCKET}) AS g,
            count(*) AS n, count(quality_score) AS scored, avg(quality_score) AS avg_quality
     FROM training_examples
-    GROUP BY GROUPING SETS ((source), (domain), (LEAST(width_bucket(quality_score, 0, 1, 5), 5)), ())`,
+    GROUP BY GROUPING SETS ((source), (domain), (${BUCKET}), ())`,
 });
 
 export interface TrainingExampleStatistics {
