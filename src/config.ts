@@ -28,10 +28,41 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes (413 above). */
   L01_BODY_LIMIT: positiveInt.default(1024 * 1024),
+  /**
+   * Requests per token (per client IP when unauthenticated) per window, per API process;
+   * 0 turns it off. The default, 100,000 per 10 s, is above what one process serves on 2
+   * cores, so it never throttles the tests or the benchmarks: it only caps a runaway client.
+   * Lower it where tenants share the service (e.g. 6000 per 60000 ms).
+   */
+  L01_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(100_000),
+  L01_RATE_LIMIT_WINDOW_MS: positiveInt.default(10_000),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (rate limits, logs):
+   * `false` (default: none, the socket address counts), `true` (any: only behind a proxy
+   * that overwrites the header), a hop count, or a comma list of addresses/CIDRs.
+   */
+  L01_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx): boolean | number | string[] => {
+      const t = v.trim();
+      if (t === '' || t === 'false') return false;
+      if (t === 'true') return true;
+      if (/^\d+$/.test(t)) return Number(t);
+      const list = t.split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.every((a) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a) || ['loopback', 'linklocal', 'uniquelocal'].includes(a))) return list;
+      ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count or a comma list of addresses/CIDRs' });
+      return z.NEVER;
+    }),
   /** Connections per process. Writes are one statement each, so a small pool saturates 2 cores. */
   L01_PG_POOL_SIZE: positiveInt.max(200).default(10),
-  /** Connecting to Postgres and any one statement fail after this long (then 503). */
+  /** Any one statement fails after this long (then 503); a silent connection, 1 s later. */
   L01_PG_TIMEOUT_MS: positiveInt.default(5000),
+  /**
+   * Connecting to Postgres, or waiting for a free pooled connection, fails after this long
+   * (then 503): with Postgres down or unreachable a request answers within 2 s, not 5.
+   */
+  L01_PG_CONNECT_TIMEOUT_MS: positiveInt.default(1500),
   /** Prefix of every Redis key the service writes (streams, queues). */
   L01_REDIS_PREFIX: z.string().default('l01:'),
   /** Prefix of pub/sub channels: `${prefix}events:{event_type}`. Empty by contract; tests isolate with it. */

@@ -19,7 +19,7 @@ try {
   process.exit(1);
 }
 
-const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-api' }, log);
+const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api' }, log);
 const redis = createRedis(config.REDIS_URL, log, 'l01-api');
 const app = await buildApp({ config, db, redis, logger: log, onCommit: createCommitSignal(db) });
 

@@ -10,7 +10,9 @@ import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
 import { requestId } from './context.js';
 import openapi from './openapi.js';
-import auth from './plugins/auth.js';
+import auth, { requestIdentifier } from './plugins/auth.js';
+import rateLimit from './plugins/rate-limit.js';
+import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerDomainRoutes } from './routes/domain.js';
@@ -19,7 +21,8 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT'>;
+  config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT'> &
+    Partial<Pick<Config, 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_TRUST_PROXY'>>;
   db: Queryable;
   redis: Redis;
   logger: Logger;
@@ -59,6 +62,9 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply) {
     .send(problemBody(problem, `urn:l01:request:${req.id}`));
 }
 
+/** A hop count trusts that many proxies nearest to the server (proxy-addr's `hop` index). */
+const trustedProxies = (t: boolean | number | string[]) => (typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t);
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -66,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new RequestLog(),
     requestIdHeader: false,
     bodyLimit: deps.config.L01_BODY_LIMIT,
+    // X-Forwarded-For counts only from the proxies configured here (rate limits key on the IP).
+    trustProxy: trustedProxies(deps.config.L01_TRUST_PROXY ?? false),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
@@ -98,8 +106,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send(problemBody(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`), `urn:l01:request:${req.id}`)),
   );
 
+  const identify = requestIdentifier(deps.config.tokens);
+  await app.register(securityHeaders);
   await app.register(openapi);
-  await app.register(auth, { tokens: deps.config.tokens });
+  // Before auth: its hook runs first, so refused tokens use up their IP's budget too.
+  await app.register(rateLimit, {
+    identify,
+    max: deps.config.L01_RATE_LIMIT_MAX ?? 100_000,
+    windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS ?? 10_000,
+  });
+  await app.register(auth, { tokens: deps.config.tokens, identify });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });

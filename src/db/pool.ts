@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 export interface PoolOptions {
   url: string;
   size: number;
+  /** Statement timeout; a connection silent 1 s past it is given up (half-open socket). */
   timeoutMs: number;
+  /** Connecting, or waiting for a free pooled client; default `timeoutMs`. */
+  connectTimeoutMs?: number;
   name: string;
 }
 
@@ -17,7 +20,7 @@ export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.size,
-    connectionTimeoutMillis: opts.timeoutMs,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? opts.timeoutMs,
     statement_timeout: opts.timeoutMs,
     query_timeout: opts.timeoutMs + 1000,
     idle_in_transaction_session_timeout: opts.timeoutMs * 2,

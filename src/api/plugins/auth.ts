@@ -43,19 +43,48 @@ export function tokenMatcher(tokens: ReadonlyArray<{ token: string; scope: Scope
   };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const m = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
+  return m ? m[1]! : null;
+}
+
+/** Who sent a request: its caller, or null (no token, or an unknown one). */
+export type Identify = (req: FastifyRequest) => Caller | null;
+
+/**
+ * Identifies a request by its bearer token, once: the rate limiter (which runs first) and
+ * the scope check share the answer, so a token is hashed and compared once per request.
+ */
+export function requestIdentifier(tokens: ReadonlyArray<{ token: string; scope: Scope }>): Identify {
+  const match = tokenMatcher(tokens);
+  const known = new WeakMap<FastifyRequest, Caller | null>();
+  return (req) => {
+    if (known.has(req)) return known.get(req)!;
+    const token = bearerToken(req.headers.authorization);
+    const caller = token === null ? null : match(token);
+    known.set(req, caller);
+    return caller;
+  };
+}
+
 const unauthorized = (detail: string) =>
   new Problem(401, 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="l01"' });
 
-async function authPlugin(app: FastifyInstance, opts: { tokens: ReadonlyArray<{ token: string; scope: Scope }> }) {
-  const match = tokenMatcher(opts.tokens);
+export interface AuthOptions {
+  tokens: ReadonlyArray<{ token: string; scope: Scope }>;
+  /** Shared with the rate limiter; built from `tokens` when not given. */
+  identify?: Identify;
+}
+
+async function authPlugin(app: FastifyInstance, opts: AuthOptions) {
+  const identify = opts.identify ?? requestIdentifier(opts.tokens);
   app.decorateRequest('caller', undefined);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const required = req.routeOptions.config?.scope;
     if (!required) return;
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer +(\S+) *$/i.exec(header) : null;
-    if (!m) throw unauthorized('send Authorization: Bearer <token>');
-    const caller = match(m[1]!);
+    if (bearerToken(req.headers.authorization) === null) throw unauthorized('send Authorization: Bearer <token>');
+    const caller = identify(req);
     if (!caller) throw unauthorized('invalid token');
     if (required === 'admin' && caller.scope !== 'admin') throw new Problem(403, 'Forbidden', 'this route needs the admin token');
     req.caller = caller;
