@@ -1,0 +1,165 @@
+/**
+ * 4. Reads: GET /api/agents/{id} and GET /api/events?after=<position near the end>&limit=100,
+ * one request at a time (latency, not throughput), with a small and then a large event log.
+ * The log is grown with INSERT … generate_series straight into `events` (the append-only
+ * trigger refuses only UPDATE, DELETE and TRUNCATE); those rows get no outbox row, so the
+ * relay has nothing to do. VACUUM ANALYZE after each growth, as autovacuum would do in time.
+ */
+import type pg from 'pg';
+import type { RunContext } from './lib/context.js';
+import { AGENT_BODY } from './lib/context.js';
+import { Client, closedLoop } from './lib/http.js';
+import { progress } from './lib/progress.js';
+import { figure, type BenchResult, type Figure } from './lib/report.js';
+import { createSandbox } from './lib/sandbox.js';
+import { Service } from './lib/service.js';
+import { distribution, fmt, ratio, type Distribution } from './lib/stats.js';
+
+const RATIO_TARGET = 1.2;
+const AGENTS = 200;
+const CHUNK = 100_000;
+const PAGE = 100;
+
+const BULK_EVENTS = `
+  INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
+  SELECT 'agent_updated', 'agent', md5('bulk' || g)::uuid, 2,
+         jsonb_build_object('id', md5('bulk' || g)::uuid, 'name', 'bulk-agent-' || g, 'agent_type', 'worker',
+           'status', 'active', 'capabilities', '["search"]'::jsonb, 'configuration', '{"model": "bench"}'::jsonb,
+           'version', 2, 'created_at', now(), 'updated_at', now()),
+         '{"request_id": "bulk", "caller": "bench"}'::jsonb
+  FROM generate_series($1::bigint, $2::bigint) AS g`;
+
+async function eventCount(db: pg.Pool): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  return Number(rows[0]!.n);
+}
+
+async function growLog(db: pg.Pool, to: number): Promise<void> {
+  let n = await eventCount(db);
+  while (n < to) {
+    const add = Math.min(CHUNK, to - n);
+    progress.step(`growing the event log to ${to}`, `${n}/${to}`);
+    await db.query(BULK_EVENTS, [n + 1, n + add]);
+    n += add;
+  }
+  progress.step('VACUUM ANALYZE events');
+  await db.query('VACUUM ANALYZE events');
+}
+
+/** Positions with at least PAGE events after them in log order: the reader is nearly caught up. */
+async function cursorsNearEnd(db: pg.Pool): Promise<number[]> {
+  const { rows } = await db.query<{ position: string }>(
+    `SELECT position FROM events ORDER BY transaction_id DESC, position DESC OFFSET ${PAGE} LIMIT 1000`,
+  );
+  return rows.map((r) => Number(r.position));
+}
+
+interface Measured {
+  events: number;
+  endpoint: string;
+  latency: Distribution;
+  rps: number;
+  errors: number;
+}
+
+async function measure(client: Client, db: pg.Pool, agentIds: string[], seconds: number): Promise<Measured[]> {
+  const events = await eventCount(db);
+  const cursors = await cursorsNearEnd(db);
+  const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
+  const check = await client.request('GET', `/api/events?after=${cursors[0]}&limit=${PAGE}`);
+  const got = (JSON.parse(check.body) as unknown[]).length;
+  if (got !== PAGE) throw new Error(`GET /api/events?after=… returned ${got} events, expected ${PAGE}`);
+  const endpoints: Array<[string, () => string]> = [
+    ['GET /api/agents/{id}', () => `/api/agents/${pick(agentIds)}`],
+    [`GET /api/events?after=…&limit=${PAGE}`, () => `/api/events?after=${pick(cursors)}&limit=${PAGE}`],
+  ];
+  const out: Measured[] = [];
+  for (const [endpoint, next] of endpoints) {
+    progress.step(`${endpoint}, ${events} events in the log`);
+    await closedLoop(client, { seconds: Math.max(1, seconds / 2), concurrency: 1, next }); // warm the JIT, caches and plans
+    const r = await closedLoop(client, { seconds, concurrency: 1, next });
+    if (r.errors) throw new Error(`${endpoint}: ${r.errors} failed requests, first: ${r.firstError}`);
+    out.push({ events, endpoint, latency: distribution(r.latenciesMs), rps: r.latenciesMs.length / r.seconds, errors: r.errors });
+  }
+  return out;
+}
+
+export async function reads(ctx: RunContext): Promise<BenchResult> {
+  const { readsSmall, readsLarge, readSeconds } = ctx.opts.sizes;
+  const sb = await createSandbox(ctx.opts, ctx.runId, 'reads');
+  const client = new Client(sb.baseUrl);
+  try {
+    progress.step('starting the service (npm start)');
+    const service = Service.start('all', sb.serviceEnv, 'reads');
+    try {
+      await service.waitReady(sb.baseUrl);
+      progress.step(`creating ${AGENTS} agents through the API`);
+      const agentIds: string[] = [];
+      for (let i = 0; i < AGENTS; i++) {
+        const r = await client.request('POST', '/api/agents', AGENT_BODY);
+        if (r.status !== 201) throw new Error(`POST /api/agents: ${r.status} ${r.body.slice(0, 200)}`);
+        agentIds.push((JSON.parse(r.body) as { id: string }).id);
+      }
+      await growLog(sb.db, readsSmall);
+      const small = await measure(client, sb.db, agentIds, readSeconds);
+      await growLog(sb.db, readsLarge);
+      const large = await measure(client, sb.db, agentIds, readSeconds);
+      service.assertRunning();
+      return report(small, large);
+    } finally {
+      progress.step('stopping the service');
+      await service.stop();
+    }
+  } finally {
+    client.close();
+    await sb.dispose();
+  }
+}
+
+const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n));
+
+function report(small: Measured[], large: Measured[]): BenchResult {
+  const figures: Figure[] = [];
+  const rows: string[][] = [];
+  small.forEach((s, i) => {
+    const l = large[i]!;
+    const cursor = s.endpoint.startsWith('GET /api/events');
+    for (const p of ['p50', 'p99'] as const) {
+      figures.push(figure({
+        bench: 'reads', name: `${s.endpoint} ${p}, ${short(l.events)} events`, value: l.latency[p], unit: 'ms',
+        baseline: { name: `${short(s.events)} events`, value: s.latency[p] },
+        ...(cursor && p === 'p50' ? { target: { on: 'ratio' as const, op: '<=' as const, limit: RATIO_TARGET } } : {}),
+      }));
+    }
+    for (const m of [s, l]) {
+      rows.push([m.endpoint, short(m.events), fmt(m.latency.p50), fmt(m.latency.p95), fmt(m.latency.p99), fmt(m.rps), m === l ? `${fmt(ratio(l.latency.p50, s.latency.p50), 2)} ×` : '']);
+    }
+  });
+  const plotData = [...small, ...large].flatMap((m) =>
+    (['p50', 'p99'] as const).map((p) => ({ endpoint: m.endpoint, log: `${short(m.events)} events`, percentile: p, ms: m.latency[p] })),
+  );
+  const order = [`${short(small[0]!.events)} events`, `${short(large[0]!.events)} events`];
+  return {
+    name: 'reads',
+    title: `Reads with ${short(small[0]!.events)} and with ${short(large[0]!.events)} events in the log (one request at a time)`,
+    table: { headers: ['endpoint', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'p50 large ÷ small'], rows },
+    figures,
+    notes: [],
+    data: { small, large },
+    plot: {
+      title: 'Read latency by event-log size',
+      data: { values: plotData },
+      facet: { column: { field: 'endpoint', type: 'nominal', title: null } },
+      spec: {
+        width: 220, height: 220,
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'percentile', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+          xOffset: { field: 'log', type: 'nominal', sort: order },
+          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
+          color: { field: 'log', type: 'nominal', title: 'event log', sort: order },
+        },
+      },
+    },
+  };
+}

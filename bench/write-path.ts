@@ -1,0 +1,128 @@
+/**
+ * 1. Write path: POST /api/agents (auth, validation, entity + event + outbox row in one
+ * statement) under autocannon at each connection level, against pgbench running the same
+ * three inserts in one pipelined transaction on the same database server.
+ *
+ * The API runs as `npm start` runs it (supervisor, API, relay worker: the relay publishes
+ * while the API writes, as in production). pgbench runs after the service has stopped and
+ * its relay has drained, so the baseline is the database alone: the machine's limit for
+ * this SQL. Ratio = API req/s ÷ pgbench transactions/s at the same number of connections.
+ */
+import { AGENT_BODY, until, type RunContext } from './lib/context.js';
+import { load, type LoadResult } from './lib/load.js';
+import { AGENT_INSERT_SCRIPT, availableConnections, runPgbench, type PgbenchResult } from './lib/pgbench.js';
+import { progress } from './lib/progress.js';
+import { figure, type BenchResult, type Figure } from './lib/report.js';
+import { createSandbox } from './lib/sandbox.js';
+import { Service } from './lib/service.js';
+import { fmt, ratio } from './lib/stats.js';
+
+const RATIO_TARGET = 0.6;
+/** Connections left to everyone else on the shared server when sizing pgbench. */
+const CONNECTION_MARGIN = 10;
+
+async function measureApi(ctx: RunContext, baseUrl: string, service: Service): Promise<LoadResult[]> {
+  const { sizes } = ctx.opts;
+  const url = `${baseUrl}/api/agents`;
+  progress.step('warm-up');
+  await load({ url, method: 'POST', body: AGENT_BODY, connections: sizes.writeConnections[0]!, seconds: sizes.writeWarmupSeconds });
+  const results: LoadResult[] = [];
+  for (const connections of sizes.writeConnections) {
+    const label = `POST /api/agents, ${connections} connections`;
+    progress.step(label);
+    results.push(await load({
+      url, method: 'POST', body: AGENT_BODY, connections, seconds: sizes.writeSeconds,
+      onProgress: (n) => progress.step(label, `${n} requests`),
+    }));
+    service.assertRunning();
+  }
+  return results;
+}
+
+export async function writePath(ctx: RunContext): Promise<BenchResult> {
+  const { sizes } = ctx.opts;
+  const sb = await createSandbox(ctx.opts, ctx.runId, 'write');
+  const notes: string[] = [];
+  try {
+    progress.step('starting the service (npm start)');
+    const service = Service.start('all', sb.serviceEnv, 'write');
+    const rss = ctx.rss.watch('write', service);
+    let api: LoadResult[];
+    try {
+      await service.waitReady(sb.baseUrl);
+      await service.waitChildren();
+      rss.ready();
+      api = await measureApi(ctx, sb.baseUrl, service);
+      progress.step('waiting for the relay to drain the outbox');
+      const drained = await until(async () => (await sb.db.query('SELECT 1 FROM outbox LIMIT 1')).rowCount === 0, 120_000, 250);
+      if (!drained) notes.push('the relay had not drained the outbox 120 s after the API run; pgbench ran anyway');
+    } finally {
+      rss.stop();
+      progress.step('stopping the service');
+      await service.stop();
+    }
+
+    const pg: PgbenchResult[] = [];
+    for (const connections of sizes.writeConnections) {
+      const free = (await availableConnections(sb.db)) - CONNECTION_MARGIN;
+      const clients = Math.max(1, Math.min(connections, free));
+      if (clients < connections) notes.push(`pgbench ran ${clients} clients instead of ${connections}: the shared server had only ${free + CONNECTION_MARGIN} connections free`);
+      progress.step(`pgbench, ${clients} clients`);
+      pg.push(await runPgbench(sb.databaseUrl, AGENT_INSERT_SCRIPT, clients, sizes.writeSeconds));
+    }
+
+    for (const r of api) {
+      if (r.non2xx || r.errors) notes.push(`API at ${r.connections} connections: ${r.non2xx} non-2xx answers, ${r.errors} connection errors (not counted as throughput)`);
+    }
+    for (const r of pg) if (r.failed) notes.push(`pgbench at ${r.clients} clients: ${r.failed} failed transactions`);
+    return report(api, pg, notes);
+  } finally {
+    await sb.dispose();
+  }
+}
+
+function report(api: LoadResult[], pg: PgbenchResult[], notes: string[]): BenchResult {
+  const figures: Figure[] = [];
+  const rows: string[][] = [];
+  api.forEach((a, i) => {
+    const p = pg[i]!;
+    const c = a.connections;
+    figures.push(
+      figure({ bench: 'write', name: `POST /api/agents, ${c} conn`, value: a.rps, unit: 'req/s', baseline: { name: `pgbench ${p.clients} clients`, value: p.tps }, target: { on: 'ratio', op: '>=', limit: RATIO_TARGET } }),
+      figure({ bench: 'write', name: `p50 latency, ${c} conn`, value: a.p50, unit: 'ms', baseline: { name: 'pgbench p50', value: p.latencyMs.p50 } }),
+      figure({ bench: 'write', name: `p99 latency, ${c} conn`, value: a.p99, unit: 'ms', baseline: { name: 'pgbench p99', value: p.latencyMs.p99 } }),
+    );
+    rows.push(
+      ['API  POST /api/agents', String(c), fmt(a.rps), fmt(a.p50), fmt(a.p99), fmt(a.max), String(a.non2xx + a.errors), `${fmt(ratio(a.rps, p.tps), 2)} ×`],
+      ['pgbench  3 inserts, 1 tx', String(p.clients), fmt(p.tps), fmt(p.latencyMs.p50), fmt(p.latencyMs.p99), fmt(p.latencyMs.max), String(p.failed), ''],
+    );
+  });
+  const plotData = api.flatMap((a, i) => [
+    { connections: String(a.connections), system: 'API', rps: a.rps, p99: a.p99 },
+    { connections: String(a.connections), system: 'pgbench', rps: pg[i]!.tps, p99: pg[i]!.latencyMs.p99 },
+  ]);
+  const bars = (field: string, title: string) => ({
+    width: 220,
+    height: 220,
+    mark: { type: 'bar' as const, tooltip: true },
+    encoding: {
+      x: { field: 'connections', type: 'ordinal' as const, title: 'connections', axis: { labelAngle: 0 } },
+      xOffset: { field: 'system', type: 'nominal' as const },
+      y: { field, type: 'quantitative' as const, title },
+      color: { field: 'system', type: 'nominal' as const, title: null },
+    },
+  });
+  return {
+    name: 'write',
+    title: 'Write path: POST /api/agents vs pgbench (same inserts, one transaction)',
+    table: { headers: ['system', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'API ÷ pgbench'], rows },
+    figures,
+    notes,
+    data: { api, pgbench: pg.map(({ command, ...rest }) => ({ ...rest, command })), script: AGENT_INSERT_SCRIPT },
+    plot: {
+      title: 'Write path: throughput and p99 latency',
+      data: { values: plotData },
+      hconcat: [bars('rps', 'requests (transactions) / s'), bars('p99', 'p99 latency (ms)')],
+    },
+  };
+}
