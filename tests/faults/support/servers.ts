@@ -1,0 +1,272 @@
+/**
+ * Private servers for the fault tests: a `redis-server` and, where a scenario restarts
+ * Postgres, a PostgreSQL 15 cluster, each on a free port in its own temp dir. Faults are
+ * injected into these only; the machine's shared servers on 5432/6379 are never stopped,
+ * flushed or reconfigured (a scenario that does not restart Postgres gets a fresh database
+ * on the shared server, which it drops at the end).
+ *
+ * Everything started here is registered for `stopAll()`, and killed synchronously when
+ * the test process exits however it exits, so a crashed run leaves no server behind.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { migrateDatabase } from '../../../src/db/database.js';
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+type Cleanup = { async: () => Promise<void>; sync: () => void };
+const cleanups: Cleanup[] = [];
+let exitHookInstalled = false;
+
+function register(c: Cleanup): () => void {
+  cleanups.push(c);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const x of cleanups.splice(0)) {
+        try {
+          x.sync();
+        } catch {
+          // best effort: the process is going away
+        }
+      }
+    });
+  }
+  return () => {
+    const i = cleanups.indexOf(c);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+
+/** Stops every server (and process) registered here, newest first. */
+export async function stopAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    const c = cleanups.pop()!;
+    await c.async().catch(() => {});
+  }
+}
+
+/** Registers a process-lifetime cleanup (used by processes.ts for child processes). */
+export const onCleanup = register;
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(50);
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+// ───────────────────────────── Redis ─────────────────────────────
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  dir: string;
+  /** Sends `signal` (default SIGKILL) and waits until the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and dir (the AOF is replayed). */
+  start(): Promise<void>;
+  /** A fresh client on it (caller disconnects). */
+  client(): Redis;
+  stop(): Promise<void>;
+}
+
+/** Answers PING with PONG (not LOADING): the AOF has been replayed. */
+async function redisReady(url: string): Promise<true | undefined> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG' ? true : undefined;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * A private redis-server: AOF with `appendfsync always` (an acknowledged write survives
+ * SIGKILL), no RDB snapshots, `noeviction` like production must have.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'l01-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+    '--appendonly', 'yes', '--appendfsync', 'always', '--save', '',
+    '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--loglevel', 'warning',
+  ];
+  let proc: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+
+  const start = async () => {
+    const p = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    proc = p;
+    exited = new Promise((resolve) => p.once('exit', () => resolve()));
+    await until(`redis-server on ${port}`, () => redisReady(url), 20_000);
+  };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const p = proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    p.kill(signal);
+    await exited;
+    proc = null;
+  };
+  const stop = async () => {
+    await kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await start();
+  const unregister = register({ async: stop, sync: () => proc?.kill('SIGKILL') });
+  return {
+    port, url, dir, kill, start,
+    client: () => {
+      const r = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+      r.on('error', () => {});
+      return r;
+    },
+    stop: async () => {
+      unregister();
+      await stop();
+    },
+  };
+}
+
+// ───────────────────────────── Postgres ─────────────────────────────
+
+export interface Database {
+  url: string;
+  /** Drops it (shared server) or stops the whole cluster (private one). */
+  drop(): Promise<void>;
+}
+
+export interface PostgresCluster extends Database {
+  port: number;
+  dir: string;
+  /** `pg_ctl restart -m fast`: sessions are terminated, the cluster comes back on the same port. */
+  restart(): Promise<void>;
+  /** `pg_ctl stop -m fast` … `pg_ctl start`: a longer outage, for observing 503s. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+/** initdb and postgres refuse to run as root: run them as the `postgres` user. */
+const asPostgres = (bin: string, args: string[]): [string, string[]] =>
+  isRoot() ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+const pgCtl = (args: string[]) => {
+  const [cmd, full] = asPostgres('pg_ctl', args);
+  return run(cmd, full);
+};
+
+/**
+ * A private PostgreSQL 15 cluster (initdb into a temp dir, trust auth, socket in the same
+ * dir, fsync off: a fast restart is a clean shutdown, so nothing depends on fsync), with
+ * database `l01` created and migrated.
+ */
+export async function startPostgres(): Promise<PostgresCluster> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'l01-pg-'));
+  const data = join(dir, 'data');
+  const log = join(dir, 'postgres.log');
+  if (isRoot()) execFileSync('chown', ['postgres:postgres', dir]);
+  const [initCmd, initArgs] = asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  await run(initCmd, initArgs);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  const startServer = async () => {
+    await pgCtl(['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
+  };
+  const stopServer = async () => {
+    await pgCtl(['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  };
+  const destroy = async () => {
+    await pgCtl(['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await startServer();
+  const unregister = register({
+    async: destroy,
+    sync: () => {
+      const [cmd, args] = asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      execFileSync(cmd, args, { stdio: 'ignore' });
+    },
+  });
+  const url = `postgres://postgres@127.0.0.1:${port}/l01`;
+  await migrateDatabase(url);
+  return {
+    url, port, dir,
+    restart: async () => {
+      await pgCtl(['-D', data, '-l', log, '-m', 'fast', '-w', '-t', '60', '-o', options, 'restart']);
+    },
+    stopServer,
+    startServer,
+    drop: async () => {
+      unregister();
+      await destroy();
+    },
+  };
+}
+
+/** A fresh, migrated database on the shared test server (only ever created and dropped). */
+export async function sharedDatabase(prefix = 'l01_faults'): Promise<Database> {
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const server = new URL(inject('postgresUrl'));
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: server.toString(), connectionTimeoutMillis: 5000 });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  };
+  const unregister = register({ async: drop, sync: () => {} });
+  return {
+    url: url.toString(),
+    drop: async () => {
+      unregister();
+      await drop();
+    },
+  };
+}
