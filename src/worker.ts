@@ -47,6 +47,8 @@ const relay = new Relay({
   pollMs: config.L01_RELAY_POLL_MS,
   maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,
   lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
+  // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
+  stuckMs: 3000,
 });
 const leading = runAsLeader(
   { url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal },

@@ -13,10 +13,14 @@
  *   once the leader connection is back.
  * - An event failing on its own: BullMQ retries it L01_RELAY_MAX_ATTEMPTS times; then it
  *   goes to dead_letters, the events before it are completed and the relay carries on.
+ * - A job orphaned by a dropped connection, or whose completion event is missed: the relay
+ *   reads the job's state itself and re-submits a batch stuck in "active" (await-job.ts),
+ *   instead of waiting out the job's lock.
  */
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
+import { awaitJob } from './await-job.js';
 import { PoisonEventError } from './errors.js';
 import type { LeaderContext } from './leadership.js';
 import type { PublishJob, PublishResult } from './queue.js';
@@ -33,6 +37,8 @@ export interface RelayOptions {
   pollMs: number;
   maxAttempts: number;
   lagWarnMs: number;
+  /** A job picked by a worker and not finished after this long is re-submitted (see await-job.ts). */
+  stuckMs: number;
 }
 
 /** Longest wait for one job before the relay assumes it is lost and re-submits the batch. */
@@ -54,8 +60,12 @@ export class Relay {
   private readonly waker = new Waker();
   /** Events published by this process, for logs and the bench harness. */
   published = 0;
+  /** Doubles each time a job is given up on as stuck, back to `o.stuckMs` on success. */
+  private stuckMs: number;
 
-  constructor(private readonly o: RelayOptions) {}
+  constructor(private readonly o: RelayOptions) {
+    this.stuckMs = o.stuckMs;
+  }
 
   /** Runs until leadership ends. */
   async lead({ client, signal }: LeaderContext): Promise<void> {
@@ -120,16 +130,16 @@ export class Relay {
         message: e.message,
       })),
     });
-    try {
-      const result = await job.waitUntilFinished(this.o.queueEvents, JOB_TIMEOUT_MS);
-      return { kind: 'published', result };
-    } catch (err) {
-      const message = (err as Error).message ?? String(err);
-      const poison = PoisonEventError.parse(message);
-      if (poison) return { kind: 'poison', error: poison };
-      this.o.log.warn({ jobId: job.id, firstEvent: first.event_id, err: message }, 'publish job did not complete');
-      return { kind: 'systemic', reason: message };
+    const end = await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS });
+    if (end.ok) {
+      this.stuckMs = this.o.stuckMs;
+      return { kind: 'published', result: end.result };
     }
+    const poison = PoisonEventError.parse(end.reason);
+    if (poison) return { kind: 'poison', error: poison };
+    this.stuckMs = Math.min(this.stuckMs * 2, JOB_TIMEOUT_MS);
+    this.o.log.warn({ jobId: job.id, firstEvent: first.event_id, batch: batch.length, err: end.reason }, 'publish job did not complete');
+    return { kind: 'systemic', reason: end.reason };
   }
 
   private async warnIfHeldBack(): Promise<void> {
