@@ -22,9 +22,18 @@ export interface PublishResult {
 
 type QueueConfig = Pick<Config, 'REDIS_URL' | 'L01_REDIS_PREFIX' | 'L01_RELAY_MAX_ATTEMPTS' | 'L01_RELAY_BACKOFF_MS' | 'L01_RELAY_LOCK_MS'>;
 
-/** BullMQ needs `maxRetriesPerRequest: null`: its blocking commands must wait out a Redis restart. */
-export const bullConnection = (config: QueueConfig) =>
-  new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, connectTimeout: 3000, keepAlive: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+/**
+ * BullMQ needs `maxRetriesPerRequest: null`: its blocking commands must wait out a Redis restart.
+ * The client gets an `error` listener of its own: BullMQ detaches its listener when its
+ * blocked-read watchdog resets a connection during an outage, and ioredis then prints every
+ * failed reconnect to stderr as an "Unhandled error event" stack trace. BullMQ still reports
+ * the errors through the worker's, queue's and queue events' `error` events.
+ */
+export function bullConnection(config: QueueConfig): Redis {
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, connectTimeout: 3000, keepAlive: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+  redis.on('error', () => {});
+  return redis;
+}
 
 const prefix = (config: QueueConfig) => `${config.L01_REDIS_PREFIX}bull`;
 
