@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { sleep } from './sleep.js';
 
 export const RELAY_LOCK_KEY = 0x4c30_3152; // "L01R"
 
@@ -25,12 +26,6 @@ export interface LeadershipOptions {
   heartbeatMs: number;
   stop: AbortSignal;
 }
-
-const sleep = (ms: number, abort: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    abort.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 
 export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderContext) => Promise<void>): Promise<void> {
   const { log, stop } = opts;

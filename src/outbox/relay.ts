@@ -25,6 +25,7 @@ import { PoisonEventError } from './errors.js';
 import type { LeaderContext } from './leadership.js';
 import type { PublishJob, PublishResult } from './queue.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
+import { sleep } from './sleep.js';
 import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type ClaimedEvent } from './sql.js';
 import { streamId } from './streams.js';
 
@@ -39,7 +40,21 @@ export interface RelayOptions {
   lagWarnMs: number;
   /** A job picked by a worker and not finished after this long is re-submitted (see await-job.ts). */
   stuckMs: number;
+  /** Observes the relay (Prometheus counters in the worker); optional, never changes what it does. */
+  metrics?: RelayMetrics;
 }
+
+/** What the relay reports, at the points where it happens. Durations in seconds. */
+export interface RelayMetrics {
+  leading(isLeader: boolean): void;
+  claimed(events: number, seconds: number): void;
+  published(events: number, result: PublishResult, seconds: number): void;
+  deadLettered(eventType: string): void;
+  /** A step failed for a reason outside the events (Redis or Postgres away): backing off and retrying. */
+  stepFailed(): void;
+}
+
+const since = (start: number) => (performance.now() - start) / 1000;
 
 /** Longest wait for one job before the relay assumes it is lost and re-submits the batch. */
 const JOB_TIMEOUT_MS = 30_000;
@@ -49,12 +64,6 @@ type Outcome =
   | { kind: 'published'; result: PublishResult }
   | { kind: 'poison'; error: PoisonEventError }
   | { kind: 'systemic'; reason: string };
-
-const sleep = (ms: number, abort: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    abort.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 
 export class Relay {
   private readonly waker = new Waker();
@@ -73,6 +82,7 @@ export class Relay {
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     const lagWatch = setInterval(() => void this.warnIfHeldBack(), Math.max(1000, this.o.lagWarnMs / 2));
     let backoff = 50;
+    this.o.metrics?.leading(true);
     try {
       while (!signal.aborted) {
         try {
@@ -81,25 +91,31 @@ export class Relay {
           if (!progressed) await this.waker.wait(this.o.pollMs, signal);
         } catch (err) {
           this.o.log.warn({ err: (err as Error).message, retryInMs: backoff }, 'relay step failed; backing off');
+          this.o.metrics?.stepFailed();
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
       }
     } finally {
       clearInterval(lagWatch);
+      this.o.metrics?.leading(false);
     }
   }
 
   /** One batch: claim, publish, complete. Returns false when there was nothing to do. */
   private async step(signal: AbortSignal): Promise<boolean> {
+    const claimStart = performance.now();
     const batch = await claimBatch(this.o.db, this.o.batchSize);
+    this.o.metrics?.claimed(batch.length, since(claimStart));
     if (batch.length === 0) return false;
+    const publishStart = performance.now();
     const outcome = await this.publish(batch);
     if (signal.aborted) return true; // deposed: leave completion to the next leader
     switch (outcome.kind) {
       case 'published':
         await this.complete(batch);
         this.published += outcome.result.published;
+        this.o.metrics?.published(batch.length, outcome.result, since(publishStart));
         return true;
       case 'poison': {
         const { index, reason } = outcome.error;
@@ -107,6 +123,7 @@ export class Relay {
         const poisoned = batch[index]!;
         await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
         this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');
+        this.o.metrics?.deadLettered(poisoned.event_type);
         return true;
       }
       case 'systemic':
