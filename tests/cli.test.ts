@@ -1,0 +1,215 @@
+/**
+ * The real `l01` command, run as a child process against this file's own database and
+ * Redis key prefix: --help everywhere, migrate, rebuild --verify (clean, then tampered),
+ * dead letters, outbox status, replay (outbox and --stream) with a real relay worker, tail.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { entityByTable } from '../src/db/entities/index.js';
+import { applyChange } from '../src/db/write.js';
+import { claimBatch, deadLetter } from '../src/outbox/sql.js';
+import { globalStream } from '../src/outbox/streams.js';
+import { writeHistory } from './cli.history.js';
+import { dropDatabase, databaseUrl, useTestDatabase } from './helpers/database.js';
+import { deleteKeys, waitFor } from './consumer.support.js';
+
+const database = useTestDatabase();
+const prefix = `l01_test_cli_${randomBytes(5).toString('hex')}:`;
+let db: pg.Pool;
+let redis: Redis;
+let worker: ChildProcess | undefined;
+
+const env = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', LOG_LEVEL: 'warn',
+  DATABASE_URL: database.url, REDIS_URL: inject('redisUrl'), L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix,
+  L01_RELAY_POLL_MS: '50', ...extra,
+});
+
+interface Run { code: number; stdout: string; stderr: string }
+function l01(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/l01.js', ...args], { env: env(extra), timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  db = new pg.Pool({ connectionString: database.url, max: 4 });
+  redis = new Redis(inject('redisUrl'));
+});
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    worker.kill('SIGTERM');
+    await once(worker, 'exit');
+  }
+  await db?.end();
+  await deleteKeys(redis, prefix);
+  redis.disconnect();
+});
+
+const create = (table: string, data: Record<string, unknown>) =>
+  applyChange(db, { op: 'create', entity: entityByTable.get(table)!, data, metadata: { request_id: 'cli-test' } });
+
+describe('l01 --help', () => {
+  const commands = [[], ['dead-letters'], ['dead-letters', 'list'], ['dead-letters', 'show'], ['dead-letters', 'retry'], ['dead-letters', 'discard'],
+    ['replay'], ['rebuild'], ['tail'], ['outbox'], ['outbox', 'status'], ['migrate']];
+  it.each(commands.map((c) => [c.join(' ') || '(top level)', c] as const))('%s --help', async (_label, cmd) => {
+    const r = await l01([...cmd, '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: l01${cmd.length ? ` ${cmd.join(' ')}` : ''}`));
+  });
+});
+
+describe('l01 migrate', () => {
+  it('creates a missing database and applies the migrations', async () => {
+    const name = `${database.name}_migrate`;
+    const r = await l01(['migrate'], { DATABASE_URL: databaseUrl(name) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`database ${name} is up to date`);
+    await dropDatabase(name);
+  });
+
+  it('refuses a bad configuration with one line', async () => {
+    const r = await l01(['migrate'], { DATABASE_URL: 'mysql://nope' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('l01: invalid configuration: DATABASE_URL: must be a postgres:// URL');
+  });
+});
+
+describe('l01 rebuild', () => {
+  it('rebuilds every table from the log after a mixed concurrent history: --verify finds 0 differences', async () => {
+    const stats = await writeHistory(db, { writers: 4, changes: 600, tables: ['agents', 'goals', 'plans', 'tasks', 'sessions'] });
+    expect(stats.created).toBeGreaterThan(50);
+    expect(stats.updated).toBeGreaterThan(50);
+    expect(stats.deleted).toBeGreaterThan(5);
+    const { rows } = await db.query<{ types: string[] }>(`SELECT array_agg(DISTINCT event_type) AS types FROM events`);
+    expect(rows[0]!.types).toEqual(expect.arrayContaining(['agent_deleted', 'goal_completed', 'task_started', 'plan_updated']));
+
+    const r = await l01(['rebuild', '--verify']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rebuilt \d+ entity tables \(\d+ rows\) from \d+ events/);
+    expect(r.stdout).toMatch(/verified \d+ live rows in \d+ tables: 0 differences/);
+  });
+
+  it('reports a live row changed behind the log\'s back, and one deleted, with the columns that differ', async () => {
+    const { rows: [goal] } = await db.query<{ id: string }>('SELECT id FROM goals ORDER BY id LIMIT 1');
+    const { rows: [task] } = await db.query<{ id: string }>('SELECT id FROM tasks ORDER BY id LIMIT 1');
+    await db.query(`UPDATE goals SET description = 'tampered' WHERE id = $1`, [goal!.id]);
+    await db.query('DELETE FROM tasks WHERE id = $1', [task!.id]);
+    const r = await l01(['rebuild', '--verify', '--drop']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/: 2 differences/);
+    expect(r.stdout).toContain(`goals ${goal!.id}: columns description differ`);
+    expect(r.stdout).toContain('description: live "tampered"');
+    expect(r.stdout).toContain(`tasks ${task!.id}: missing from the live table`);
+    const { rows } = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'l01_rebuild'`);
+    expect(rows).toHaveLength(0); // --drop
+  });
+});
+
+describe('l01 dead-letters and outbox status (no relay running)', () => {
+  let ids: string[] = [];
+
+  it('lists, shows, retries (back to the outbox) and discards dead letters', async () => {
+    // Claimable once every older transaction on the (shared) server has ended.
+    let batch: Awaited<ReturnType<typeof claimBatch>> = [];
+    await waitFor(async () => (batch = await claimBatch(db, 2)).length === 2, 30_000, 'two claimable outbox rows');
+    for (const e of batch) await deadLetter(db, e, 8, 'message larger than L01_MAX_MESSAGE_BYTES');
+    ids = batch.map((e) => e.event_id);
+
+    const list = await l01(['dead-letters', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    for (const id of ids) expect(list.stdout).toContain(id);
+    expect(list.stdout).toContain('message larger than');
+
+    const show = await l01(['dead-letters', 'show', ids[0]!]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ event_id: ids[0], status: 'dead', attempts: 8, event: { entity_version: expect.any(Number) } });
+
+    const retry = await l01(['dead-letters', 'retry', ids[0]!]);
+    expect(retry.stdout.trim()).toBe('requeued 1 dead letter');
+    const { rows } = await db.query('SELECT requeued FROM outbox WHERE event_id = $1', [ids[0]]);
+    expect(rows).toEqual([{ requeued: true }]);
+    const again = await l01(['dead-letters', 'retry', ids[0]!]);
+    expect(again).toMatchObject({ code: 1, stderr: `l01: dead letter ${ids[0]} is retrying, not dead\n` });
+
+    expect((await l01(['dead-letters', 'discard', ids[1]!])).stdout.trim()).toBe(`discarded ${ids[1]}`);
+    const all = await l01(['dead-letters', 'list', '--all', '--json']);
+    expect(JSON.parse(all.stdout).map((d: { status: string }) => d.status).sort()).toEqual(['discarded', 'retrying']);
+    expect((await l01(['dead-letters', 'retry'])).code).toBe(1);
+    expect((await l01(['dead-letters', 'show', '00000000-0000-4000-8000-000000000000'])).stderr).toContain('not found');
+  });
+
+  it('outbox status: backlog and its age, no leader, dead letters, checkpoint', async () => {
+    const r = await l01(['outbox', 'status', '--json']);
+    const s = JSON.parse(r.stdout);
+    expect(s.backlog).toBeGreaterThan(100);
+    expect(s.oldest_age_seconds).toBeGreaterThan(0);
+    expect(s).toMatchObject({ leader: null, dead_letters: 0, checkpoint: null });
+    const text = await l01(['outbox', 'status']);
+    expect(text.stdout).toMatch(/backlog\s+\d+ events/);
+    expect(text.stdout).toContain('none (no worker is relaying)');
+  });
+});
+
+describe('with a relay worker running', () => {
+  const streamEntries = async () => (await redis.xrange(globalStream({ prefix, channelPrefix: prefix }), '-', '+')).map(([id, f]) => ({ id, ...JSON.parse(f[3]!) }));
+
+  beforeAll(async () => {
+    worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env: env(), stdio: 'ignore' });
+    await waitFor(async () => (await db.query('SELECT 1 FROM outbox')).rowCount === 0, 45_000, 'the relay to drain the outbox');
+  });
+
+  it('outbox status names the relay leader (the advisory lock holder)', async () => {
+    const s = JSON.parse((await l01(['outbox', 'status', '--json'])).stdout);
+    expect(s).toMatchObject({ backlog: 0, leader: { application_name: 'l01-relay-leader', pid: expect.any(Number) } });
+    expect(s.checkpoint).toMatch(/^\d+-\d+$/);
+  });
+
+  it('replay --from --to: queued in the outbox, published by the relay after everything else, marked replayed', async () => {
+    const before = await streamEntries();
+    const r = await l01(['replay', '--from', '1', '--to', '5']);
+    expect(r.stdout.trim()).toBe('queued 5 events for the relay to re-publish (streams and channels, marked replayed)');
+    await waitFor(async () => (await streamEntries()).length === before.length + 5, 20_000, 'the replayed entries');
+    const added = (await streamEntries()).slice(before.length);
+    expect(added.map((e) => [e.position, e.replayed])).toEqual([1, 2, 3, 4, 5].map((p) => [p, true]));
+    const xid = added[0]!.id.split('-')[0];
+    expect(added.map((e) => e.id)).toEqual([1, 2, 3, 4, 5].map((p) => `${xid}-${p}`));
+    expect(BigInt(xid!)).toBeGreaterThan(BigInt(before.at(-1)!.id.split('-')[0]!));
+  });
+
+  it('replay --stream: appended to the streams directly, with fresh ids after the last one', async () => {
+    const before = await streamEntries();
+    const r = await l01(['replay', '--from', '10', '--to', '12', '--stream']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('appended 3 events to the streams (marked replayed; pub/sub not notified)');
+    const added = (await streamEntries()).slice(before.length);
+    expect(added.map((e) => [e.position, e.replayed])).toEqual([[10, true], [11, true], [12, true]]);
+    // And the relay carries on behind it: a new write still reaches the stream.
+    const agent = await create('agents', { name: 'after-replay', agent_type: 'cli', status: 'active', capabilities: [], configuration: {} });
+    await db.query('NOTIFY l01_outbox');
+    await waitFor(async () => (await streamEntries()).some((e) => e.entity_id === (agent as { id: string }).id), 20_000, 'the next event');
+  });
+
+  it('tail prints new events as readable lines, filtered by type', async () => {
+    const tail = spawn(process.execPath, ['bin/l01.js', 'tail', '--type', 'agent_created'], { env: env() });
+    let stdout = '';
+    let stderr = '';
+    tail.stdout.on('data', (d) => (stdout += d));
+    tail.stderr.on('data', (d) => (stderr += d));
+    await waitFor(() => stderr.includes('listening on'), 20_000, 'tail to subscribe');
+    const goalParent = await create('agents', { name: 'Tailed', agent_type: 'cli', status: 'active', capabilities: [], configuration: {} });
+    await create('goals', { agent_id: (goalParent as { id: string }).id, description: 'not shown', priority: 0, status: 'pending', completed_at: null });
+    await db.query('NOTIFY l01_outbox');
+    await waitFor(() => stdout.includes('agent_created'), 20_000, 'the tailed line');
+    tail.kill('SIGINT');
+    const [code] = await once(tail, 'exit');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`#\\d+  agent_created  agent ${(goalParent as { id: string }).id} v1  name="Tailed"`));
+    expect(stdout).not.toContain('goal_created');
+  });
+});
