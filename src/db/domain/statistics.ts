@@ -48,25 +48,30 @@ export async function datasetStatistics(db: Queryable): Promise<DatasetStatistic
 
 /**
  * Quality buckets: five of width 0.2 over [0, 1] (quality_score is CHECKed to that range);
- * 1.0 itself falls in the last. `width_bucket` against the inner bounds numbers them 0..4,
- * and leaves NULL (unscored) as NULL.
+ * 1.0 itself falls in the last; NULL is unscored.
  */
-export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from, i) => ({ bucket: i, from, to: Math.round((from + 0.2) * 10) / 10 }));
-const BUCKET = `width_bucket(quality_score, '{0.2,0.4,0.6,0.8}'::float8[])`;
+export const QUALITY_BUCKETS = [0, 0.2, 0.4, 0.6, 0.8].map((from) => ({ from, to: Math.round((from + 0.2) * 10) / 10 }));
+const bucketCounts = QUALITY_BUCKETS.map(({ from, to }, i) =>
+  `count(*) FILTER (WHERE quality_score >= ${from}${to < 1 ? ` AND quality_score < ${to}` : ''}) AS b${i}`).join(',\n           ');
 
 /**
- * Training examples by source, by domain and by quality bucket in ONE scan (GROUPING SETS).
- * `GROUPING(source, domain, bucket)` tells the sets apart: 3 = by source, 5 = by domain,
- * 6 = by bucket, 7 = the grand total. The three columns are all in
- * training_examples_source_domain_quality_score_idx, so the scan is index-only.
+ * Training examples by source and by domain (GROUPING SETS) and by quality bucket (FILTER
+ * counts, read from the grand-total row) in ONE pass, without a sort:
+ * `GROUPING(source, domain)` is 1 for a source row, 2 for a domain row, 3 for the total.
+ * All three columns are in training_examples_source_domain_quality_score_idx, so the pass
+ * is an index-only scan in source order (source groups stream, domains are hashed).
+ * On 100k rows (bench/explain-domain.ts): ~95 ms; the same over the heap (seq scan) ~250 ms,
+ * and grouping by the bucket as a third set instead of FILTER ~400 ms (it sorts 100k rows,
+ * spilling to disk at the default work_mem).
  */
 export const trainingExampleStatisticsQuery = (): QueryConfig => ({
   name: 'training_example_statistics',
   text: `
-    SELECT source, domain, ${BUCKET} AS bucket, GROUPING(source, domain, ${BUCKET}) AS g,
-           count(*) AS n, count(quality_score) AS scored, avg(quality_score) AS avg_quality
+    SELECT source, domain, GROUPING(source, domain) AS g,
+           count(*) AS n, count(quality_score) AS scored, avg(quality_score) AS avg_quality,
+           ${bucketCounts}
     FROM training_examples
-    GROUP BY GROUPING SETS ((source), (domain), (${BUCKET}), ())`,
+    GROUP BY GROUPING SETS ((source), (domain), ())`,
 });
 
 export interface TrainingExampleStatistics {
@@ -78,15 +83,7 @@ export interface TrainingExampleStatistics {
   by_quality: Array<{ bucket: string; from: number | null; to: number | null; count: number }>;
 }
 
-interface GroupRow {
-  source: string | null;
-  domain: string | null;
-  bucket: number | null;
-  g: number;
-  n: string;
-  scored: string;
-  avg_quality: number | null;
-}
+type GroupRow = { source: string | null; domain: string | null; g: number; n: string; scored: string; avg_quality: number | null } & Record<`b${number}`, string>;
 
 const byCount = <T extends { count: number }>(key: (t: T) => string | null) => (a: T, b: T) =>
   b.count - a.count || String(key(a) ?? '\uffff').localeCompare(String(key(b) ?? '\uffff'));
@@ -94,18 +91,19 @@ const byCount = <T extends { count: number }>(key: (t: T) => string | null) => (
 export async function trainingExampleStatistics(db: Queryable): Promise<TrainingExampleStatistics> {
   const { rows } = await db.query<GroupRow>(trainingExampleStatisticsQuery());
   const out: TrainingExampleStatistics = { total: 0, scored: 0, avg_quality: null, by_source: [], by_domain: [], by_quality: [] };
-  const buckets = new Map<number | null, number>();
   for (const r of rows) {
     const count = Number(r.n);
-    if (r.g === 3) out.by_source.push({ source: r.source, count });
-    else if (r.g === 5) out.by_domain.push({ domain: r.domain, count });
-    else if (r.g === 6) buckets.set(r.bucket, count);
-    else Object.assign(out, { total: count, scored: Number(r.scored), avg_quality: r.avg_quality });
+    if (r.g === 1) out.by_source.push({ source: r.source, count });
+    else if (r.g === 2) out.by_domain.push({ domain: r.domain, count });
+    else {
+      Object.assign(out, { total: count, scored: Number(r.scored), avg_quality: r.avg_quality });
+      out.by_quality = QUALITY_BUCKETS.map(({ from, to }, i) => ({ bucket: `${from.toFixed(1)}-${to.toFixed(1)}`, from, to, count: Number(r[`b${i}`]) }));
+    }
   }
   out.by_source.sort(byCount((x) => x.source));
   out.by_domain.sort(byCount((x) => x.domain));
-  out.by_quality = QUALITY_BUCKETS.map(({ bucket, from, to }) => ({ bucket: `${from.toFixed(1)}-${to.toFixed(1)}`, from, to, count: buckets.get(bucket) ?? 0 }));
-  out.by_quality.push({ bucket: 'unscored', from: null, to: null, count: buckets.get(null) ?? 0 });
+  if (out.by_quality.length === 0) out.by_quality = QUALITY_BUCKETS.map(({ from, to }) => ({ bucket: `${from.toFixed(1)}-${to.toFixed(1)}`, from, to, count: 0 }));
+  out.by_quality.push({ bucket: 'unscored', from: null, to: null, count: out.total - out.scored });
   return out;
 }
 

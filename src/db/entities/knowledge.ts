@@ -74,6 +74,9 @@ export const trainingExamples = defineEntity({
     quality_score: double().range(0, 1),
     metadata: json().default({}),
   },
+  // The statistics (counts by source, domain, quality) are an index-only scan of this index
+  // instead of a read of the wide rows; it also serves the `source` filter.
+  indexes: [['source', 'domain', 'quality_score']],
 });
 
 export const datasetExamples = defineEntity({

@@ -54,8 +54,9 @@ export const metrics = defineEntity({
     labels: json().default({}),
     recorded_at: timestamp().indexed(),
   },
-  // Time-bucketed aggregates of one metric read one index range.
-  indexes: [['name', 'recorded_at']],
+  // Time-bucketed aggregates of one metric are index-only range scans of this index:
+  // (name, recorded_at) for measured times, (name, NULL, created_at) for the others.
+  indexes: [['name', 'recorded_at', 'created_at', 'value']],
 });
 
 export const anomalies = defineEntity({
