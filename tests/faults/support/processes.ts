@@ -121,6 +121,11 @@ export class Service {
     });
   }
 
+  /** Lines that are not pino JSON (warnings, stack traces), at most `max`. */
+  unstructured(max = 10): string[] {
+    return this.logs.filter((l) => l.level === undefined).slice(0, max).map((l) => l.raw.slice(0, 300));
+  }
+
   hasLogged(msg: string, from = 0): boolean {
     return this.logs.slice(from).some((l) => l.msg === msg);
   }

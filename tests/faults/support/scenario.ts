@@ -1,10 +1,16 @@
 /**
- * One fault scenario's world, wired in plain sight: a private Redis, a database (a fresh
- * one on the shared server, or a private cluster when the scenario restarts Postgres), the
- * API process, N worker processes, the checker observing the streams and pub/sub, and the
- * write load. `close()` stops all of it; a failed test prints where the logs are.
+ * One fault scenario's world, wired in plain sight: a private Redis, a private Postgres
+ * cluster, the API process, N worker processes, the checker observing the streams and
+ * pub/sub, and the write load. `close()` stops all of it; a failed test prints where the
+ * logs are.
+ *
+ * Why a private cluster even where Postgres is not restarted: the relay's horizon
+ * (`pg_snapshot_xmin(pg_current_snapshot())`) is cluster-wide, so a long transaction in ANY
+ * database of the shared server holds the relay back. Measured: another session's 22 s
+ * transaction on the shared server stalled a scenario's relay for 22 s. `postgres: 'shared'`
+ * (a fresh database on the shared server) stays available for a quick local run.
  */
-import { onTestFailed } from 'vitest';
+import { expect, onTestFailed } from 'vitest';
 import { Checker, expectClean, type Report } from './checker.js';
 import { WriteLoad, type LoadOptions } from './load.js';
 import { logDir, startApi, startWorker, type Api, type Env, type Service } from './processes.js';
@@ -12,7 +18,7 @@ import { sharedDatabase, startPostgres, startRedis, stopAll, type Database, type
 
 export interface ScenarioOptions {
   name: string;
-  /** 'private' starts an own cluster (needed to restart Postgres); default 'shared'. */
+  /** 'shared': a fresh database on the shared test server instead of an own cluster. */
   postgres?: 'shared' | 'private';
   workers?: number;
   /** Extra environment for every worker (e.g. a short L01_RELAY_LOCK_MS). */
@@ -24,7 +30,7 @@ export interface Scenario {
   name: string;
   redis: RedisServer;
   db: Database;
-  /** Set when `postgres: 'private'`. */
+  /** Unset when `postgres: 'shared'`. */
   cluster?: PostgresCluster;
   api: Api;
   workers: Service[];
@@ -40,7 +46,7 @@ export interface Scenario {
 }
 
 export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
-  const [redis, db] = await Promise.all([startRedis(), o.postgres === 'private' ? startPostgres() : sharedDatabase()]);
+  const [redis, db] = await Promise.all([startRedis(), o.postgres === 'shared' ? sharedDatabase() : startPostgres()]);
   const env: Env = { DATABASE_URL: db.url, REDIS_URL: redis.url };
   const workerEnv = { ...env, ...o.workerEnv };
   const [api, ...workers] = await Promise.all([
@@ -55,7 +61,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
   const s: Scenario = {
     name: o.name,
     redis, db, api: api as Api, workers, checker, env,
-    cluster: o.postgres === 'private' ? (db as PostgresCluster) : undefined,
+    cluster: o.postgres === 'shared' ? undefined : (db as PostgresCluster),
     async addWorker(extra = {}) {
       const w = await startWorker({ ...workerEnv, ...extra });
       workers.push(w);
@@ -70,6 +76,10 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
     async finish(opts = {}) {
       const report = await checker.report({ deadLetters: opts.deadLetters, timeoutMs: opts.timeoutMs });
       expectClean(o.name, report, { deadLetters: opts.deadLetters?.length ?? 0 });
+      // Structured logs only: a line that is not pino JSON is a runtime warning (a listener
+      // leak), an unhandled-error stack trace or a crash report.
+      const stray = all.flatMap((p) => p.unstructured().map((line) => `[${p.name}] ${line}`));
+      expect(stray, 'processes wrote unstructured output').toEqual([]);
       return report;
     },
     async close() {
