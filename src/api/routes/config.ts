@@ -42,7 +42,11 @@ const lostCreateRace = (err: unknown) => (err as { code?: string }).code === '23
 export async function registerConfigRoutes(app: FastifyInstance, { db, write }: RouteDeps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  /** Creates the entry, or updates it when it exists: the PUT of a key, with its preconditions. */
+  /**
+   * Creates the entry, or updates it when it exists: the PUT of a key, with its preconditions.
+   * A race with another writer of the same key (a concurrent create, or a delete) is retried
+   * once, so concurrent PUTs of a new key give one 201 and 200s, never a 409.
+   */
   async function put(req: FastifyRequest, k: Key, body: z.infer<typeof putBody>, retried = false): Promise<{ result: ChangeResult; created: boolean }> {
     const metadata = eventMetadata(req);
     const existing = await findByKey(db, entity, { namespace: k.namespace, key: k.key });
@@ -58,6 +62,8 @@ export async function registerConfigRoutes(app: FastifyInstance, { db, write }: 
     }
     if (req.headers['if-none-match'] === '*') throw preconditionFailed(`If-None-Match: *, but config ${name(k)} exists (version ${existing.version})`);
     const result = await write({ op: 'update', entity, id: existing.id, data: body, expectedVersion: expectedVersion(req), metadata });
+    // Deleted between the lookup and the write: without a precondition, a PUT sets it anew.
+    if (!result.ok && result.reason === 'not_found' && !retried && req.headers['if-match'] === undefined) return put(req, k, body, true);
     return { result, created: false };
   }
 
