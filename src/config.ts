@@ -81,6 +81,18 @@ const schema = z.object({
   L01_RELAY_LAG_WARN_MS: positiveInt.default(10_000),
   /** Larger messages fail on their own (and are dead-lettered) instead of straining Redis. */
   L01_MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** Port of the worker's Prometheus /metrics; 0 turns it off. It has no token: see the host. */
+  L01_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** Address the worker's /metrics listens on: loopback by default, because it has no token. */
+  L01_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** A bearer token that opens the API's /metrics and nothing else (the admin token works too). */
+  L01_METRICS_TOKEN: z.string().optional().transform((v) => v?.trim() || undefined),
+  /** Stream retention by event age, ms; 0 = off. Never trims what a consumer group has not read and acknowledged. */
+  L01_STREAM_RETENTION_MS: z.coerce.number().int().min(0).default(0),
+  /** Stream retention by length: keep the newest N entries; 0 = off. Same consumer-group rule. */
+  L01_STREAM_MAX_LEN: z.coerce.number().int().min(0).default(0),
+  /** How often the relay leader applies the retention, ms. */
+  L01_STREAM_TRIM_INTERVAL_MS: positiveInt.min(1000).default(60_000),
 });
 
 export type Config = z.output<typeof schema> & {
@@ -104,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (user.length + admin.length === 0) {
       throw new ConfigError('invalid configuration: NODE_ENV=production needs L01_API_KEY (at least 32 characters)');
     }
-    for (const key of [...user, ...admin]) {
+    for (const key of [...user, ...admin, ...(c.L01_METRICS_TOKEN ? [c.L01_METRICS_TOKEN] : [])]) {
       if (key.length < 32) throw new ConfigError('invalid configuration: API keys must be at least 32 characters in production');
       if ((DEVELOPMENT_TOKENS as readonly string[]).includes(key) || WEAK_KEYS.some((re) => re.test(key))) {
         throw new ConfigError('invalid configuration: a configured API key is a known weak or development key');

@@ -7,11 +7,14 @@ import { migrateDatabase } from './db/database.js';
 import { createPool } from './db/pool.js';
 import { configOrExit, describeStartupError } from './entry.js';
 import { createLogger } from './logger.js';
+import { createWorkerMetrics } from './metrics/relay.js';
+import { startMetricsServer } from './metrics/server.js';
 import { stopWithSupervisor } from './supervised.js';
 import { runAsLeader } from './outbox/leadership.js';
 import { createPublishQueue, createPublishWorker, createQueueEvents } from './outbox/queue.js';
 import { checkRedisPolicy } from './outbox/redis-policy.js';
 import { Relay } from './outbox/relay.js';
+import { eventStreamKeys, StreamTrimmer } from './outbox/retention.js';
 import { createRedis } from './redis.js';
 import { createPublishProcessor } from './workers/publisher.js';
 
@@ -40,6 +43,12 @@ worker.on('error', quiet('worker'));
 queue.on('error', quiet('queue'));
 queueEvents.on('error', quiet('queue-events'));
 
+const metrics = createWorkerMetrics();
+worker.on('failed', (job) => metrics.attemptFailed(job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1)));
+const metricsServer = config.L01_WORKER_METRICS_PORT > 0
+  ? await startMetricsServer({ registry: metrics.registry, host: config.L01_WORKER_METRICS_HOST, port: config.L01_WORKER_METRICS_PORT, log })
+  : null;
+
 const stop = new AbortController();
 const relay = new Relay({
   db, queue, queueEvents, log,
@@ -49,10 +58,20 @@ const relay = new Relay({
   lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
   // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
   stuckMs: 3000,
+  metrics: metrics.relay,
+});
+// Stream retention runs on the leader only, while it leads (off unless configured).
+const trimmer = new StreamTrimmer({
+  redis, log,
+  streams: eventStreamKeys(names),
+  policy: { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN },
+  intervalMs: config.L01_STREAM_TRIM_INTERVAL_MS,
+  onTrim: metrics.trimmed,
+  onError: metrics.trimFailed,
 });
 const leading = runAsLeader(
   { url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal },
-  (ctx) => relay.lead(ctx),
+  (ctx) => Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]).then(() => undefined),
 );
 
 stopWithSupervisor();
@@ -63,6 +82,6 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   stop.abort();
   await leading;
   await worker.close();
-  await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit()]);
+  await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit(), metricsServer?.close()]);
 });
 log.info('worker started');

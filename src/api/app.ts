@@ -2,12 +2,16 @@
  * The HTTP application as a Fastify instance, built from its dependencies; `server.ts`
  * only starts it. Tests build it the same way and call `app.inject`.
  */
+import type { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
+import apiMetrics from '../metrics/api.js';
+import { eventStreamKeys } from '../outbox/retention.js';
+import { registerAdmin } from './admin/index.js';
 import { requestId } from './context.js';
 import openapi from './openapi.js';
 import auth, { requestIdentifier } from './plugins/auth.js';
@@ -22,12 +26,15 @@ import { registerHealthRoutes } from './routes/health.js';
 
 export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT'> &
-    Partial<Pick<Config, 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_TRUST_PROXY'>>;
+    Partial<Pick<Config, 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_TRUST_PROXY'>> &
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_METRICS_TOKEN'>>;
   db: Queryable;
   redis: Redis;
   logger: Logger;
   /** Called after each committed write (the relay's wake-up signal). */
   onCommit?: () => void;
+  /** The BullMQ publish queue, shown read-only at /admin/queues; no board without it. */
+  publishQueue?: Queue;
 }
 
 /** One compact line per request, when it completes; nothing when it arrives. */
@@ -116,10 +123,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS ?? 10_000,
   });
   await app.register(auth, { tokens: deps.config.tokens, identify });
+  const names = { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', channelPrefix: deps.config.L01_CHANNEL_PREFIX ?? '' };
+  await app.register(apiMetrics, {
+    db: deps.db, redis: deps.redis, streams: eventStreamKeys(names), tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN,
+  });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerEntityRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerDomainRoutes(app, { db: deps.db, onCommit: deps.onCommit });
+  await registerAdmin(app, {
+    db: deps.db, onCommit: deps.onCommit, tokens: deps.config.tokens, publishQueue: deps.publishQueue,
+    secureCookies: deps.config.NODE_ENV === 'production',
+  });
   return app;
 }

@@ -119,7 +119,11 @@ export class Relay {
         return true;
       case 'poison': {
         const { index, reason } = outcome.error;
-        if (index > 0) await this.complete(batch.slice(0, index));
+        if (index > 0) {
+          await this.complete(batch.slice(0, index));
+          // The events before it went out (the job's failed attempts published them).
+          this.o.metrics?.published(index, { published: index, duplicates: 0 }, since(publishStart));
+        }
         const poisoned = batch[index]!;
         await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
         this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');

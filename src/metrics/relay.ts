@@ -1,0 +1,72 @@
+/**
+ * The worker's metrics: what the relay, its publisher and the stream trimmer did in this
+ * process. Counters are per process (each worker exposes its own); Prometheus sums them.
+ * Only the leader claims and publishes, so `l01_relay_leader` says which series move.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RelayMetrics } from '../outbox/relay.js';
+
+export interface WorkerMetrics {
+  registry: Registry;
+  /** Passed to the Relay as `metrics`. */
+  relay: RelayMetrics;
+  /** A BullMQ publish attempt failed; `willRetry` when BullMQ will run the job again. */
+  attemptFailed(willRetry: boolean): void;
+  /** Entries a retention pass removed from a stream. */
+  trimmed(stream: string, entries: number): void;
+  trimFailed(): void;
+}
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const BATCH = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const published = new Counter({ name: 'l01_relay_events_published_total', help: 'Events this process published to the streams (new entries)', registers });
+  const duplicates = new Counter({ name: 'l01_relay_duplicates_skipped_total', help: 'Events re-published after a crash or retry that Redis already held (skipped, not PUBLISHed again)', registers });
+  const batches = new Counter({ name: 'l01_relay_batches_total', help: 'Publish batches completed', registers });
+  const batchSize = new Histogram({ name: 'l01_relay_batch_size', help: 'Events per completed publish batch', buckets: BATCH, registers });
+  const retries = new Counter({
+    name: 'l01_relay_publish_retries_total',
+    help: 'Publish retries: kind="attempt" a BullMQ attempt failed and will run again; kind="batch" the relay re-submitted a batch after a failure outside the events (Redis away)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const dead = new Counter({ name: 'l01_relay_dead_lettered_total', help: 'Events moved to the dead letters after failing on their own', labelNames: ['event_type'] as const, registers });
+  const leader = new Gauge({ name: 'l01_relay_leader', help: '1 while this process holds the relay lock and relays', registers });
+  const claim = new Histogram({ name: 'l01_relay_claim_duration_seconds', help: 'Time to claim one batch from the outbox (empty claims included)', buckets: SECONDS, registers });
+  const publish = new Histogram({ name: 'l01_relay_publish_duration_seconds', help: 'Time from handing a batch to BullMQ to its completion', buckets: SECONDS, registers });
+  const trims = new Counter({ name: 'l01_stream_trimmed_entries_total', help: 'Stream entries removed by retention', labelNames: ['stream'] as const, registers });
+  const trimErrors = new Counter({ name: 'l01_stream_trim_errors_total', help: 'Retention passes that failed (retried next interval)', registers });
+
+  retries.inc({ kind: 'attempt' }, 0);
+  retries.inc({ kind: 'batch' }, 0);
+  leader.set(0);
+
+  return {
+    registry,
+    relay: {
+      leading: (is) => leader.set(is ? 1 : 0),
+      claimed: (_events, seconds) => claim.observe(seconds),
+      published: (events, result, seconds) => {
+        batches.inc();
+        batchSize.observe(events);
+        published.inc(result.published);
+        duplicates.inc(result.duplicates);
+        publish.observe(seconds);
+      },
+      deadLettered: (eventType) => dead.inc({ event_type: eventType }),
+      stepFailed: () => retries.inc({ kind: 'batch' }),
+    },
+    attemptFailed: (willRetry) => {
+      if (willRetry) retries.inc({ kind: 'attempt' });
+    },
+    trimmed: (stream, entries) => {
+      if (entries > 0) trims.inc({ stream }, entries);
+    },
+    trimFailed: () => trimErrors.inc(),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Shared by the metrics and dashboard tests: the real worker process (`npm run
+ * start:worker`) with an environment of the test's own, a free port, polling, a private
+ * Redis key prefix, and a parser for the Prometheus text format.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export function testPrefix(what: string): string {
+  return `l01_test_${what}_${randomBytes(5).toString('hex')}:`;
+}
+
+/** Deletes every key under the prefix (never FLUSH: the server is shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface WorkerProcess {
+  /** Every log line so far (pino JSON, unparsed). */
+  readonly output: string[];
+  /** SIGTERM, then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `src/worker.ts` as `npm run start:worker` does. */
+export async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  for (const s of [proc.stdout!, proc.stderr!]) s.on('data', (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean)));
+  const exited = once(proc, 'exit');
+  await waitFor(() => output.some((l) => l.includes('worker started')) || proc.exitCode !== null, 30_000, 'the worker to start');
+  if (proc.exitCode !== null) throw new Error(`worker exited at start:\n${output.join('\n')}`);
+  return {
+    output,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Prometheus text → `name{labels}` → value (labels as written, sorted by the client). */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
