@@ -195,21 +195,22 @@ describe('with a relay worker running', () => {
     await waitFor(async () => (await streamEntries()).some((e) => e.entity_id === (agent as { id: string }).id), 20_000, 'the next event');
   });
 
-  it('tail prints new events as readable lines, filtered by type', async () => {
-    const tail = spawn(process.execPath, ['bin/l01.js', 'tail', '--type', 'agent_created'], { env: env() });
+  it.each([['pub/sub', []], ['--stream', ['--stream']]] as const)('tail (%s) prints new events as readable lines, filtered by type', async (_label, extra) => {
+    const tail = spawn(process.execPath, ['bin/l01.js', 'tail', '--type', 'agent_created', ...extra], { env: env() });
     let stdout = '';
     let stderr = '';
     tail.stdout.on('data', (d) => (stdout += d));
     tail.stderr.on('data', (d) => (stderr += d));
-    await waitFor(() => stderr.includes('listening on'), 20_000, 'tail to subscribe');
-    const goalParent = await create('agents', { name: 'Tailed', agent_type: 'cli', status: 'active', capabilities: [], configuration: {} });
-    await create('goals', { agent_id: (goalParent as { id: string }).id, description: 'not shown', priority: 0, status: 'pending', completed_at: null });
+    await waitFor(() => /listening on|tailing stream/.test(stderr), 20_000, 'tail to start');
+    await new Promise((r) => setTimeout(r, 300)); // the stream reader's first XREAD is in place
+    const agent = (await create('agents', { name: 'Tailed', agent_type: 'cli', status: 'active', capabilities: [], configuration: {} })) as { id: string };
+    await create('goals', { agent_id: agent.id, description: 'not shown', priority: 0, status: 'pending', completed_at: null });
     await db.query('NOTIFY l01_outbox');
-    await waitFor(() => stdout.includes('agent_created'), 20_000, 'the tailed line');
+    await waitFor(() => stdout.includes(agent.id), 20_000, 'the tailed line');
     tail.kill('SIGINT');
     const [code] = await once(tail, 'exit');
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`#\\d+  agent_created  agent ${(goalParent as { id: string }).id} v1  name="Tailed"`));
+    expect(stdout).toMatch(new RegExp(`#\\d+  agent_created  agent ${agent.id} v1  name="Tailed"`));
     expect(stdout).not.toContain('goal_created');
   });
 });
