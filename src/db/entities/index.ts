@@ -4,13 +4,17 @@ import * as operations from './operations.js';
 import * as planning from './planning.js';
 import * as quality from './quality.js';
 
-/** Every entity of the data layer. */
+/**
+ * Every entity of the data layer, sorted by table name: module namespace objects list
+ * their exports in an order that differs between loaders (tsx, vitest), and routes, the
+ * OpenAPI document and generated client types should not.
+ */
 export const entities: readonly Entity[] = [
   ...Object.values(planning),
   ...Object.values(knowledge),
   ...Object.values(quality),
   ...Object.values(operations),
-];
+].sort((a, b) => a.table.localeCompare(b.table));
 
 export const entityByTable: ReadonlyMap<string, Entity> = new Map(entities.map((e) => [e.table, e]));
 
