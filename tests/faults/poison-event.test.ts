@@ -47,7 +47,7 @@ it('dead-letters a poison event after N attempts while the others flow, and a re
     workerEnv: { L01_MAX_MESSAGE_BYTES: String(SMALL), L01_RELAY_MAX_ATTEMPTS: String(ATTEMPTS), L01_RELAY_BACKOFF_MS: '50' },
   });
   const api = s.api.baseUrl;
-  const load = s.load({ rate: 50, concurrency: 2, maxWrites: 400 });
+  const load = s.load({ rate: 50, concurrency: 2, maxWrites: 250 });
   await load.acknowledged(30);
 
   const big = await request(api, 'POST', '/api/agents', { name: 'poison', agent_type: 'fault-test', configuration: { blob: 'x'.repeat(20_000) } });

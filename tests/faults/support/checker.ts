@@ -378,22 +378,26 @@ export class Checker {
       }
     }
 
-    let unexpected = 0;
+    // Counted once per event (or entry), whichever streams show it.
+    const strangers = new Set<string>();
     const allEntries = [...this.reader.entries, ...[...typeEntries.values()].flat()];
     for (const e of allEntries) {
-      if (!byId.has(e.eventId)) {
-        unexpected++;
+      if (!byId.has(e.eventId) && !strangers.has(e.eventId)) {
+        strangers.add(e.eventId);
         note('unexpected', `${e.id} event ${e.eventId || '(unreadable)'}`);
       }
     }
+    const unexpected = strangers.size;
 
     let order = this.reader.outOfOrder;
     if (order > 0) note('order_violations', `${order} deliveries with a stream id not above the previous one`);
+    const regressions = new Set<string>();
     const checkEntityOrder = (label: string, list: StreamEntry[]) => {
       const last = new Map<string, number>();
       for (const e of list) {
         const prev = last.get(e.entityId);
-        if (prev !== undefined && e.entityVersion < prev) {
+        if (prev !== undefined && e.entityVersion < prev && !regressions.has(e.id)) {
+          regressions.add(e.id);
           order++;
           note('order_violations', `${label}: entity ${e.entityId} v${e.entityVersion} after v${prev} (${e.id})`);
         }
@@ -402,9 +406,10 @@ export class Checker {
     };
     checkEntityOrder('global', this.reader.entries);
     for (const [t, list] of typeEntries) checkEntityOrder(t, list);
-    for (const e of this.reader.entries) {
-      const ev = byId.get(e.eventId);
+    for (const [eventId, list] of delivered) {
+      const ev = byId.get(eventId);
       if (!ev) continue;
+      const e = list[0]!; // a second copy is counted as duplicated, not here
       // A replayed dead letter keeps its position under the retrying transaction's id.
       const ok = e.replayed ? e.id.endsWith(`-${ev.position}`) : e.id === `${ev.transaction_id}-${ev.position}`;
       if (!ok) {

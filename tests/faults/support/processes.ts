@@ -211,7 +211,8 @@ export async function startApi(env: Env): Promise<Api> {
  * info so its leadership lines can be observed. Resolves once it logged "worker started".
  */
 export async function startWorker(env: Env): Promise<Service> {
-  const service = spawnService('worker', 'src/worker.ts', { LOG_LEVEL: 'info', ...env });
+  // Metrics on a port of the OS's choosing: many workers share this machine (and its 9465).
+  const service = spawnService('worker', 'src/worker.ts', { LOG_LEVEL: 'info', L01_WORKER_METRICS_PORT: '0', ...env });
   await service.waitForLog('worker started', 30_000);
   return service;
 }
