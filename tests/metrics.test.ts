@@ -15,7 +15,7 @@ import { claimBatch, deadLetter } from '../src/outbox/sql.js';
 import { entityStream, publishEvents } from '../src/outbox/streams.js';
 import { createRedis } from '../src/redis.js';
 import { useTestApp } from './helpers/app.js';
-import { deleteKeys, parseMetrics, testPrefix } from './metrics.support.js';
+import { deleteKeys, parseMetrics, testPrefix, waitFor } from './metrics.support.js';
 
 const userKey = 'metrics-test-user-key-0123456789abcdef';
 const adminKey = 'metrics-test-admin-key-0123456789abcdef';
@@ -110,7 +110,11 @@ describe('pipeline gauges, read at scrape time', () => {
     expect(value(waiting, 'l01_relay_checkpoint_lag_seconds')).toBeGreaterThanOrEqual(1);
 
     // Dead-letter the second, as the relay does after the last attempt.
-    const batch = await claimBatch(t.db, 10);
+    // Claimable once every older transaction on the server has ended (other test files run too).
+    const batch = await waitFor(async () => {
+      const b = await claimBatch(t.db, 10);
+      return b.length === 2 && b;
+    }, 20_000, 'both outbox rows to be claimable');
     await deadLetter(t.db, batch[1]!, 8, 'message of 9000 bytes exceeds L01_MAX_MESSAGE_BYTES (4096)');
     const after = await scrape();
     expect(value(after, 'l01_outbox_backlog')).toBe(1);

@@ -68,7 +68,7 @@ function listPage(rows: Row[], status: DeadLetterStatus | 'all', offset: number,
     `<p>Events that failed to publish on their own after every attempt. Retry puts one back in the outbox; ` +
     `Discard keeps it as discarded, never published. JSON: <code>GET /api/dead-letters</code>.</p>` +
     `<nav class="filters">Status: ${filters}</nav>${retryAll}` +
-    (rows.length === 0 ? `<p>No ${status === 'all' ? '' : `${status} `}dead letters.</p>` :
+    (rows.length === 0 ? `<p>No dead letters${status === 'all' ? '' : ` with status ${status}`}.</p>` :
       `<table><thead><tr><th>Event id</th><th>Event type</th><th>Position</th><th>Attempts</th><th>Last error</th>` +
       `<th>Status</th><th>Updated</th><th></th></tr></thead><tbody>${body}</tbody></table>`) + more);
 }

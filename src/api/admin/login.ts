@@ -9,7 +9,7 @@
  * session is redirected to the login page; anything else gets 401.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Problem } from '../problems.js';
+import { Problem, problemBody } from '../problems.js';
 import { tokenMatcher, type Scope } from '../plugins/auth.js';
 import { esc, page, sendPage } from './html.js';
 import { readCookie, SESSION_MS, sessions, setSessionCookie, type Sessions } from './session.js';
@@ -78,6 +78,14 @@ export function registerLogin(app: FastifyInstance, o: LoginOptions): Sessions {
   return s;
 }
 
+/**
+ * Answers a refusal itself instead of throwing: Bull Board installs its own error handler
+ * in its plugin context, which would turn a thrown 401 into a 500.
+ */
+const refuse = (req: FastifyRequest, reply: FastifyReply, p: Problem) =>
+  reply.code(p.status).headers(p.headers ?? {}).type('application/problem+json').serializer(JSON.stringify)
+    .send(problemBody(p, `urn:l01:request:${req.id}`));
+
 /** onRequest hook for every guarded admin route (pages and the queue board). */
 export function adminGuard(tokens: LoginOptions['tokens'], s: Sessions) {
   const match = tokenMatcher(tokens);
@@ -85,21 +93,21 @@ export function adminGuard(tokens: LoginOptions['tokens'], s: Sessions) {
     const token = bearer(req);
     if (token !== null) {
       const caller = match(token);
-      if (!caller) throw unauthorized('invalid token');
-      if (caller.scope !== 'admin') throw new Problem(403, 'Forbidden', 'the admin pages need the admin token');
+      if (!caller) return refuse(req, reply, unauthorized('invalid token'));
+      if (caller.scope !== 'admin') return refuse(req, reply, new Problem(403, 'Forbidden', 'the admin pages need the admin token'));
       return;
     }
     const cookie = readCookie(req);
     if (cookie !== null && s.verify(cookie)) {
       const site = req.headers['sec-fetch-site'];
       if (!SAFE_METHODS.has(req.method) && site !== undefined && site !== 'same-origin' && site !== 'none') {
-        throw new Problem(403, 'Forbidden', 'cross-site request refused');
+        return refuse(req, reply, new Problem(403, 'Forbidden', 'cross-site request refused'));
       }
       return;
     }
     if (req.method === 'GET' && /text\/html/.test(req.headers.accept ?? '')) {
       return reply.redirect(`/admin/login?next=${encodeURIComponent(req.url)}`, 303);
     }
-    throw unauthorized('log in at /admin/login, or send Authorization: Bearer <admin token>');
+    return refuse(req, reply, unauthorized('log in at /admin/login, or send Authorization: Bearer <admin token>'));
   };
 }
