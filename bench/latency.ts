@@ -153,6 +153,7 @@ function report(rate: number, sent: Sent[], rx: Receivers, lateMs: number[], not
     if (d.n < ok.length) notes.push(`${name}: ${ok.length - d.n} of ${ok.length} committed writes never arrived within 15 s`);
   }
   const late = distribution(lateMs);
+  if (http.p50 > 50) notes.push(`the writes themselves queued (HTTP answer p50 ${fmt(http.p50)} ms at ${rate}/s): the API could not keep up on this machine at this time, so the end-to-end figures mostly measure that queue`);
   if (late.p99 > 2) notes.push(`the load generator started requests late (p99 ${fmt(late.p99)} ms behind schedule): the harness itself was short of CPU`);
 
   const figures: Figure[] = [];

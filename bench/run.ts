@@ -7,6 +7,7 @@
  * 1 when one could not run, 2 for a bad command line.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { latency } from './latency.js';
 import type { RunContext } from './lib/context.js';
@@ -76,6 +77,9 @@ async function main(): Promise<number> {
     failures: [],
   };
   process.stdout.write(`L01 benchmarks, ${run.mode} mode: ${machine.cores} cores, ${machine.ramGiB} GiB, load ${machine.loadAverageAtStart.join(' ')}; run ${ctx.runId}\n`);
+  if (machine.loadAverageAtStart[0]! > 1) {
+    process.stdout.write(`note: the machine is busy (load ${machine.loadAverageAtStart[0]}): absolute figures will be noisy; the ratios to baselines of the same run less so\n`);
+  }
   try {
     for (const [i, name] of names.entries()) {
       progress.bench(`[${i + 1}/${names.length}] ${RUNNERS[name].title}`);
@@ -96,6 +100,7 @@ async function main(): Promise<number> {
     await cleanupAll();
   }
   run.seconds = (performance.now() - started) / 1000;
+  machine.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
   const figures = run.results.flatMap((r) => r.figures);
   process.stdout.write(textTable(`Summary (${run.mode} mode, ${Math.round(run.seconds)} s)`, summaryTable(figures)));
   writeLatest(run);

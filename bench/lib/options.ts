@@ -29,7 +29,7 @@ const FULL: Sizes = {
   writeConnections: [16, 64],
   pacedRate: 300,
   pacedSeconds: 10,
-  backlog: 20_000,
+  backlog: 100_000, // DESIGN.md: "Relay draining a 100k-event backlog"
   readsSmall: 10_000,
   readsLarge: 1_000_000,
   readSeconds: 5,

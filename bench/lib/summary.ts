@@ -23,6 +23,8 @@ export interface Machine {
   postgres: string;
   redis: string;
   loadAverageAtStart: number[];
+  /** Set when the run ends: other work on the machine makes every figure noisier. */
+  loadAverageAtEnd?: number[];
   commit: string;
 }
 
@@ -94,7 +96,7 @@ export function writeResultsMd(run: Run): void {
     '',
     `- Date: ${run.date}`,
     `- Command: \`${run.command}\` (${run.mode} mode, ${Math.round(run.seconds)} s)`,
-    `- Machine: ${m.cores} cores (${m.cpu}), ${m.ramGiB} GiB RAM, load average at start ${m.loadAverageAtStart.join(' / ')}`,
+    `- Machine: ${m.cores} cores (${m.cpu}), ${m.ramGiB} GiB RAM, load average (1/5/15 min) at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd?.join(' / ') ?? '–'}`,
     `- Software: Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}; commit ${m.commit}`,
     `- Targets met: ${targets - missed} of ${targets}`,
     '',
