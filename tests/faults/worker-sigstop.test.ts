@@ -9,10 +9,16 @@
  * leader and the other one in turn) and looks at BullMQ's active list: a job still active
  * half a second later is held by the frozen process (a live one finishes it in
  * milliseconds). Otherwise the worker is resumed at once and the next attempt follows.
+ *
+ * Then the zombie leader: the leader is frozen and deposed meanwhile (its Postgres session
+ * terminated, so the advisory lock passes to the standby, which relays on), and resumed
+ * still believing it leads. Whatever it finishes before noticing is harmless.
  */
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { currentLeader, type Service } from './support/processes.js';
+import { RELAY_LOCK_KEY } from '../../src/outbox/leadership.js';
+import { currentLeader, waitForLeader, type Service } from './support/processes.js';
 import { startScenario, type Scenario } from './support/scenario.js';
 import { sleep } from './support/servers.js';
 
@@ -32,8 +38,26 @@ it('a publisher frozen past its BullMQ lock and resumed duplicates nothing, in t
   s = await startScenario({ name: 'worker SIGSTOP/SIGCONT', workers: 2, workerEnv: { L01_RELAY_LOCK_MS: String(LOCK_MS) } });
   const redis = s.redis.client();
   try {
-    const load = s.load({ rate: 150, concurrency: 4, maxWrites: 3000 });
+    const load = s.load({ rate: 150, concurrency: 4, maxWrites: 4000 });
     await load.acknowledged(50);
+
+    // The zombie leader.
+    const leader = await waitForLeader(s.workers);
+    const standby = s.workers.find((w) => w.alive && w !== leader)!;
+    leader.signal('SIGSTOP');
+    const admin = new pg.Client({ connectionString: s.db.url });
+    await admin.connect();
+    const { rows: deposed } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted`, [RELAY_LOCK_KEY]);
+    await admin.end();
+    expect(deposed, 'the frozen leader held the relay lock').toHaveLength(1);
+    await standby.waitForLog('became relay leader', 10_000, standby.logs.length);
+    const before = s.checker.reader.entries.length;
+    for (const deadline = Date.now() + 15_000; s.checker.reader.entries.length < before + 100 && Date.now() < deadline;) await sleep(50);
+    expect(s.checker.reader.entries.length, 'the new leader relays while the old one is frozen').toBeGreaterThanOrEqual(before + 100);
+    const resumedFrom = leader.logs.length;
+    leader.signal('SIGCONT');
+    await leader.waitForLog('relay leadership ended', 10_000, resumedFrom);
 
     let zombies = 0;
     let attempts = 0;
@@ -61,7 +85,7 @@ it('a publisher frozen past its BullMQ lock and resumed duplicates nothing, in t
       await sleep(500);
     }
     const stats = await load.stop();
-    console.log(`[worker SIGSTOP/SIGCONT] freeze attempts=${attempts} zombies=${zombies} jobs handed on while frozen=${handedOn.length}`);
+    console.log(`[worker SIGSTOP/SIGCONT] freeze attempts=${attempts} zombies=${zombies} jobs handed on while frozen=${handedOn.length}; zombie leader deposed and resumed`);
     expect(zombies, 'no freeze caught a worker holding a job: the fault was never injected').toBeGreaterThan(0);
     expect(handedOn.length, 'a job held by a frozen worker is handed on after its lock expires').toBeGreaterThan(0);
     expect(Object.keys(stats.byStatus).sort()).toEqual(['200', '201']);

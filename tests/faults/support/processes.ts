@@ -8,7 +8,7 @@
  * a VM migration, a debugger), SIGTERM (graceful stop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,14 +49,15 @@ export class Service {
   readonly exited: Promise<Exit>;
   private exit: Exit | null = null;
   private readonly waiters = new Set<() => void>();
-  private readonly file: WriteStream;
+  /** Written synchronously: the test process may exit right after a failure. */
+  private readonly file: string;
 
   constructor(readonly name: string, private readonly proc: ChildProcess) {
-    this.file = createWriteStream(join(logDir(), `${name}.log`), { flags: 'a' });
+    this.file = join(logDir(), `${name}.log`);
     this.exited = new Promise((resolve) => {
       proc.once('exit', (code, signal) => {
         this.exit = { code, signal };
-        this.file.end(`--- exited code=${code} signal=${signal}\n`);
+        appendFileSync(this.file, `--- exited code=${code} signal=${signal}\n`);
         this.notify();
         resolve(this.exit);
       });
@@ -76,7 +77,7 @@ export class Service {
   }
 
   private read(raw: string): void {
-    this.file.write(`${raw}\n`);
+    appendFileSync(this.file, `${raw}\n`);
     let fields: Record<string, unknown> = {};
     try {
       fields = JSON.parse(raw) as Record<string, unknown>;
