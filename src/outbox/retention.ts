@@ -19,6 +19,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { entities } from '../db/entities/index.js';
 import { entityStream, globalStream, type StreamNames } from './streams.js';
+import { sleep } from './sleep.js';
 
 export interface RetentionPolicy {
   /** Entries whose event is older than this may go, ms. 0: no age limit. */
@@ -110,12 +111,6 @@ export interface TrimmerOptions {
   onTrim?: (stream: string, trimmed: number) => void;
   onError?: () => void;
 }
-
-const sleep = (ms: number, abort: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    abort.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 
 export class StreamTrimmer {
   constructor(private readonly o: TrimmerOptions) {}
