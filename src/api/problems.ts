@@ -107,10 +107,13 @@ function fromFastify(err: FastifyError): Problem | null {
       return new Problem(413, 'Content Too Large', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new Problem(415, 'Unsupported Media Type', 'send application/json');
+    // The router fails on the path before it knows the route's parameters: name the path's.
     case 'FST_ERR_BAD_URL':
-      return new Problem(400, 'Bad Request', 'the URL is not valid percent-encoding');
+      return new Problem(400, 'Bad Request', 'the URL path is not valid percent-encoded UTF-8', [
+        { field: 'params', message: 'is not valid percent-encoded UTF-8' },
+      ]);
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return new Problem(414, 'URI Too Long', 'a path segment is too long');
+      return new Problem(414, 'URI Too Long', 'a path segment is too long', [{ field: 'params', message: 'is too long' }]);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

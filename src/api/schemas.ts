@@ -106,6 +106,18 @@ function describe<T extends z.ZodType>(schema: T, spec: ColumnSpec): T {
 /** An empty query value is not a number; left alone, coercion would read it as 0. */
 const blankToNaN = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v);
 
+/** `valueSchema` of a numeric column, reading the query string's text as a number. */
+function coercedNumber(spec: ColumnSpec): z.ZodType {
+  let n = z.coerce.number();
+  if (spec.kind !== 'double') {
+    n = n.int().min(spec.min ?? (spec.kind === 'integer' ? INT4.min : Number.MIN_SAFE_INTEGER));
+    return n.max(spec.max ?? (spec.kind === 'integer' ? INT4.max : Number.MAX_SAFE_INTEGER));
+  }
+  if (spec.min !== undefined) n = n.min(spec.min);
+  if (spec.max !== undefined) n = n.max(spec.max);
+  return n;
+}
+
 /** Query-string form of a filter value: query parameters arrive as strings. */
 function filterSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
@@ -113,7 +125,9 @@ function filterSchema(spec: ColumnSpec): z.ZodType {
     case 'bigint':
     case 'double':
       // Not z.coerce alone: it reads an empty value (`?priority=`) as 0 and would filter on it.
-      return z.preprocess(blankToNaN, z.coerce.number().pipe(valueSchema(spec) as z.ZodNumber));
+      // The checks sit on the coercing schema itself (not a pipe), so the OpenAPI document
+      // says `integer` with its range, as the body does, instead of a bare `number`.
+      return z.preprocess(blankToNaN, coercedNumber(spec));
     case 'boolean':
       return z.enum(['true', 'false']).transform((v) => v === 'true');
     default:
