@@ -8,7 +8,7 @@
  * a VM migration, a debugger), SIGTERM (graceful stop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +41,12 @@ export function logDir(): string {
     mkdirSync(logRoot, { recursive: true });
   }
   return logRoot;
+}
+
+/** Deletes this test file's process logs (a passing run keeps none). */
+export function removeLogs(): void {
+  if (logRoot) rmSync(logRoot, { recursive: true, force: true });
+  logRoot = null;
 }
 
 export class Service {

@@ -13,7 +13,7 @@
 import { expect, onTestFailed } from 'vitest';
 import { Checker, expectClean, type Report } from './checker.js';
 import { WriteLoad, type LoadOptions } from './load.js';
-import { logDir, startApi, startWorker, type Api, type Env, type Service } from './processes.js';
+import { logDir, removeLogs, startApi, startWorker, type Api, type Env, type Service } from './processes.js';
 import { sharedDatabase, startPostgres, startRedis, stopAll, type Database, type PostgresCluster, type RedisServer } from './servers.js';
 
 export interface ScenarioOptions {
@@ -55,7 +55,9 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
   ]);
   const checker = await new Checker({ databaseUrl: db.url, redisUrl: redis.url }).start();
   const all: Service[] = [api!, ...workers];
+  let failed = false;
   onTestFailed(() => {
+    failed = true;
     console.log(`[${o.name}] FAILED; process logs in ${logDir()}\n${all.map((s) => s.tail(15)).join('\n')}`);
   });
   const s: Scenario = {
@@ -86,6 +88,7 @@ export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
       await checker.stop().catch(() => {});
       await Promise.allSettled(all.map((p) => p.stop(5000)));
       await stopAll();
+      if (!failed) removeLogs();
     },
   };
   return s;
