@@ -44,7 +44,10 @@ class RequestLog extends LogController {
   }
   override incomingRequest(): void {}
   override requestCompleted(_error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
-    req.log.info({ method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // The route pattern, or the bare path: never the query string, where a careless client
+    // may have put a token (`?access_token=…`).
+    const url = req.routeOptions.url ?? req.url.split('?')[0];
+    req.log.info({ method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   }
 }
 
