@@ -59,13 +59,23 @@ const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
  * ISO 8601 allows year 0000 and any UTC offset up to ±23:59; Postgres stores neither
  * (it has no year 0 and refuses offsets of 16 hours or more). Refused here, with the field
  * named, instead of failing later in the database as an anonymous "value cannot be stored".
+ * The instant itself must also lie in years 0001–9999 in UTC: `0001-01-01T00:00:00+15:00`
+ * is in 1 BC, which Postgres writes back as "… BC", and a time range normalised to UTC
+ * (`toISOString`) would send it year 0000 or a six-digit year, which it refuses.
  */
-const TIMESTAMP_RANGE_MESSAGE = 'must be in year 0001 or later, with a UTC offset under 16 hours';
+const TIMESTAMP_RANGE_MESSAGE = 'must be in years 0001–9999 (also in UTC), with a UTC offset under 16 hours';
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 function storableTimestamp(s: string): boolean {
   if (s.startsWith('0000')) return false;
   const offset = /[+-](\d{2}):?\d{2}$/.exec(s);
-  return !offset || Number(offset[1]) < 16;
+  if (offset && Number(offset[1]) >= 16) return false;
+  const t = Date.parse(s);
+  return t >= FIRST_INSTANT && t <= LAST_INSTANT;
 }
+
+/** An ISO 8601 instant with a UTC offset that Postgres stores and JS writes back unchanged. */
+export const storableInstant = () => z.iso.datetime({ offset: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
 
 function valueSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
@@ -88,7 +98,7 @@ function valueSchema(spec: ColumnSpec): z.ZodType {
     case 'jsonb':
       return jsonValue();
     case 'timestamp':
-      return z.iso.datetime({ offset: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
+      return storableInstant();
     case 'uuid':
       return z.guid();
     case 'enum':

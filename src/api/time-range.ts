@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { Problem } from './problems.js';
+import { storableInstant } from './schemas.js';
 
-export const instant = () => z.iso.datetime({ offset: true }).describe('ISO 8601 with a UTC offset, e.g. 2024-05-01T00:00:00Z.');
+// Storable: year 0000 or a +16:00 offset would otherwise reach Postgres and fail there, unnamed.
+export const instant = () => storableInstant().describe('ISO 8601 with a UTC offset, e.g. 2024-05-01T00:00:00Z.');
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 export const MAX_BUCKETS = 10_000;

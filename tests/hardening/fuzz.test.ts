@@ -165,6 +165,35 @@ it(`answers ${RUNS} generated hostile requests over every operation with no 5xx,
   expect(stats.cases).toBeGreaterThanOrEqual(RUNS);
 }, 600_000);
 
+/**
+ * Found by the long run (seed 777, 30,000 cases): `from=0000-06-01T00:00:00Z` passed
+ * validation and failed in Postgres as an anonymous 400. Every date-time query parameter
+ * and body field is swept with every edge instant, deterministically.
+ */
+it('every date-time parameter and body field refuses instants Postgres cannot store, naming the field', async () => {
+  let checked = 0;
+  for (const op of ops) {
+    const fields: Array<['querystring' | 'body', string]> = [
+      ...op.parameters.filter((p) => p.in === 'query' && p.schema.format === 'date-time').map((p): ['querystring', string] => ['querystring', p.name]),
+      ...Object.entries(op.body?.properties ?? {}).filter(([, v]) => v.format === 'date-time').map(([k]): ['body', string] => ['body', k]),
+    ];
+    for (const [where, name] of fields) {
+      for (const edge of ['0000-06-01T00:00:00Z', '0001-01-01T00:00:00+15:00', '9999-12-31T23:59:59-15:00', '2024-01-01T00:00:00+16:00']) {
+        const base = await fc.sample(validCase(op, ids, DEV_TOKEN), { numRuns: 1, seed: SEED })[0]!;
+        const c: Case = where === 'querystring'
+          ? { ...base, query: [...base.query.filter(([k]) => k !== name), [name, encodeURIComponent(edge)]] }
+          : { ...base, body: { ...(base.body as object), [name]: edge } };
+        const res = await t.app.inject(toInject(c));
+        const fields = res.statusCode === 400 ? (res.json<ProblemJson>().errors ?? []).map((e) => e.field) : [];
+        expect(fields, `${op.method} ${op.path} ${where}.${name}=${edge}: ${res.statusCode} ${res.body.slice(0, 200)}`).toContain(`${where}.${name}`);
+        checked++;
+      }
+    }
+  }
+  expect(checked).toBeGreaterThan(20);
+  console.log(`[fuzz] edge instants: ${checked} date-time fields × edges refused, each naming its field`);
+});
+
 it('rows moved exactly as the event log says, the outbox grew with it, and the service is healthy afterwards', async () => {
   const counts = await rowCounts(t.db);
   const { rows } = await t.db.query<{ entity_type: string; created: string; deleted: string; n: string }>(
