@@ -26,7 +26,10 @@ export async function ensureDatabase(url: string): Promise<void> {
   try {
     await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently: fine
+    // Created concurrently by another process: 42P04, or 23505 when both passed the
+    // catalog check and the loser trips on pg_database's unique index. Either way: fine.
+    const code = (err as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw err;
   } finally {
     await admin.end();
   }

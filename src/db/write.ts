@@ -87,6 +87,21 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
   )`;
 }
 
+/**
+ * Per-entity order in the streams rests on this lock. The relay publishes in
+ * (transaction_id, position) order, so of two writes to one entity the later one must
+ * hold the larger xid. Postgres assigns an xid at a transaction's first write, and
+ * heap_delete/heap_update take it BEFORE waiting for a concurrent writer of the same row:
+ * a DELETE racing an UPDATE could get the smaller xid yet commit the later version. This
+ * transaction-scoped advisory lock needs no xid; taking it first means every writer of an
+ * entity is given its xid only while it alone holds the entity, i.e. after the previous
+ * writer committed — so xids follow entity versions. It also requires that a write is one
+ * statement in its own transaction (true of applyChange: an xid assigned earlier in a
+ * longer transaction would break it). Hash collisions only serialise unrelated writers.
+ */
+const entityLock = (entity: Entity) =>
+  `lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${literal(`${entity.table}:`)} || $1::uuid::text, 0)))`;
+
 interface Statements {
   create: string;
   update: string;
@@ -110,8 +125,9 @@ function buildStatements(entity: Entity): Statements {
   SELECT NULL::int AS current_version, r.id, r.version, (to_jsonb(r))::text AS body FROM r`;
 
   const update = `
-  WITH cur AS (
-    SELECT id, version${hasStatus ? ', status' : ''} FROM ${table} WHERE id = $1 FOR UPDATE
+  WITH ${entityLock(entity)},
+  cur AS (
+    SELECT id, version${hasStatus ? ', status' : ''} FROM ${table}, lk WHERE id = $1 FOR UPDATE OF ${table}
   ),
   r AS (
     UPDATE ${table} AS t SET (${cols.map(ident).join(', ')}, version, updated_at) =
@@ -125,8 +141,9 @@ function buildStatements(entity: Entity): Statements {
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;
 
   const del = `
-  WITH r AS (
-    DELETE FROM ${table} WHERE id = $1 AND ($2::int IS NULL OR version = $2::int) RETURNING *
+  WITH ${entityLock(entity)},
+  r AS (
+    DELETE FROM ${table} USING lk WHERE id = $1 AND ($2::int IS NULL OR version = $2::int) RETURNING ${table}.*
   ),${eventsAndOutbox(entity, 'deleted', 'r.version + 1', '$3', false)}
   SELECT (SELECT version FROM ${table} WHERE id = $1) AS current_version, r.id, r.version, (to_jsonb(r))::text AS body
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;

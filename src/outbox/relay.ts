@@ -169,7 +169,13 @@ export class Relay {
       const age = s.oldest_open_transaction_seconds;
       if (age !== null && age * 1000 > this.o.lagWarnMs && s.backlog > 0) {
         this.o.log.warn(
-          { pid: s.oldest_open_transaction_pid, openSeconds: Math.round(age), backlog: s.backlog },
+          {
+            pid: s.oldest_open_transaction_pid,
+            database: s.oldest_open_transaction_database,
+            application: s.oldest_open_transaction_application,
+            openSeconds: Math.round(age),
+            backlog: s.backlog,
+          },
           'a long-open transaction is holding the relay back (events after it wait until it ends)',
         );
       }

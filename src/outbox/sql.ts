@@ -112,6 +112,9 @@ export interface OutboxStatus {
   published: number;
   oldest_open_transaction_seconds: number | null;
   oldest_open_transaction_pid: number | null;
+  /** The horizon is cluster-wide: the holder may be in another database on the same server. */
+  oldest_open_transaction_database: string | null;
+  oldest_open_transaction_application: string | null;
 }
 
 /** Backlog, age, dead letters and what may be holding the relay back (a long-open transaction). */
@@ -122,9 +125,11 @@ export async function outboxStatus(db: Queryable): Promise<OutboxStatus> {
            (SELECT count(*)::int FROM dead_letters WHERE status = 'dead') AS dead_letters,
            (SELECT transaction_id::text || '-' || position FROM relay_checkpoint WHERE id = 1) AS checkpoint,
            COALESCE((SELECT published::float8 FROM relay_checkpoint WHERE id = 1), 0) AS published,
-           a.age AS oldest_open_transaction_seconds, a.pid AS oldest_open_transaction_pid
+           a.age AS oldest_open_transaction_seconds, a.pid AS oldest_open_transaction_pid,
+           a.datname AS oldest_open_transaction_database, a.application_name AS oldest_open_transaction_application
     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-      SELECT extract(epoch FROM now() - xact_start)::float AS age, pid FROM pg_stat_activity
+      SELECT extract(epoch FROM now() - xact_start)::float AS age, pid, datname::text, application_name
+      FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
       ORDER BY xact_start LIMIT 1) AS a ON true`);
   return rows[0]!;
