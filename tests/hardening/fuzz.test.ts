@@ -16,6 +16,7 @@
  * spread evenly over the operations); FUZZ_SHRINK=1 shrinks a failure to a minimal case.
  */
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { entities, entityByTable } from '../../src/db/entities/index.js';
 import { useTestApp } from '../helpers/app.js';
@@ -33,7 +34,9 @@ const SHRINK = process.env.FUZZ_SHRINK === '1';
 const REQUEST_TIMEOUT_MS = 5000;
 const LOCATIONS: string[] = ['body', 'querystring', 'params', 'headers'];
 
-const t = useTestApp();
+/** What the app logged at error level: the cause of a 5xx, for the failure message. */
+const appErrors: string[] = [];
+const t = useTestApp({}, pino({ level: 'error' }, { write: (line: string) => void appErrors.push(line) }));
 let ops: Operation[] = [];
 const ids: KnownIds = new Map();
 let startCounts: Record<string, number> = {};
@@ -91,7 +94,10 @@ async function runCase(c: Case): Promise<string | null> {
   stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
   stats.perOp.set(`${c.op.method} ${c.op.path}`, (stats.perOp.get(`${c.op.method} ${c.op.path}`) ?? 0) + 1);
 
-  if (res.statusCode >= 500) return `${res.statusCode}: ${res.body.slice(0, 500)}`;
+  if (res.statusCode >= 500) {
+    const logged = appErrors.find((l) => l.includes(res.headers['x-request-id'] as string)) ?? appErrors.at(-1) ?? 'nothing logged';
+    return `${res.statusCode}: ${res.body.slice(0, 300)}\n  the app logged: ${logged.slice(0, 1500)}`;
+  }
   if (res.statusCode < 400) {
     if (!/^application\/json/.test(String(res.headers['content-type']))) return `2xx with content-type ${res.headers['content-type']}`;
     try { JSON.parse(res.body); } catch { return '2xx body is not JSON'; }

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -23,9 +23,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the app on `databaseUrl`; `env` is read by `loadConfig` (NODE_ENV defaults to test). */
-export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const logger = pino({ level: 'silent' });
+/**
+ * Builds the app on `databaseUrl`; `env` is read by `loadConfig` (NODE_ENV defaults to test).
+ * The logger is silent unless one is given (a test that wants to see what the app logged).
+ */
+export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl, REDIS_URL: inject('redisUrl') });
   const db = createPool({ url: databaseUrl, size: 4, timeoutMs: 10_000, name: 'l01-test' }, logger);
   const redis = createRedis(config.REDIS_URL, logger, 'l01-test');
@@ -52,11 +54,11 @@ export type TestContext = TestApp & { database: TestDatabase };
  * A fresh database and an app on it for the whole file. Returns a handle whose fields are
  * filled by `beforeAll`; read them inside tests and hooks, never at collection time.
  */
-export function useTestApp(env: NodeJS.ProcessEnv = {}): TestContext {
+export function useTestApp(env: NodeJS.ProcessEnv = {}, logger?: Logger): TestContext {
   const database = useTestDatabase();
   const ctx = { database } as TestContext;
   beforeAll(async () => {
-    Object.assign(ctx, await buildTestApp(database.url, env));
+    Object.assign(ctx, await buildTestApp(database.url, env, logger));
   });
   afterAll(async () => {
     await ctx.close?.();
