@@ -25,7 +25,8 @@ export interface RateLimitOptions {
 /** The bucket of a request: `caller:key:<digest prefix>` or `ip:<address>` (IPv6 by /64). */
 export function rateLimitKey(req: FastifyRequest, identify: Identify): string {
   const caller = identify(req);
-  return caller ? `caller:${caller.id}` : `ip:${normalizeIP(req.ip)}`;
+  // `req.ip` is undefined once the client has gone (its socket destroyed): one shared bucket.
+  return caller ? `caller:${caller.id}` : `ip:${req.ip ? normalizeIP(req.ip) : 'unknown'}`;
 }
 
 /** Probes must keep answering whoever floods the service. */
