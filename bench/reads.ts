@@ -1,9 +1,10 @@
 /**
  * 4. Reads: GET /api/agents/{id} and GET /api/events?after=<position near the end>&limit=100,
- * one request at a time (latency, not throughput), with a small and then a large event log.
- * The log is grown with INSERT … generate_series straight into `events` (the append-only
+ * one request at a time (latency, not throughput), against a small and a large event log:
+ * two databases, each served by its own `npm start`, measured in alternating rounds.
+ * Each log is grown with INSERT … generate_series straight into `events` (the append-only
  * trigger refuses only UPDATE, DELETE and TRUNCATE); those rows get no outbox row, so the
- * relay has nothing to do. VACUUM ANALYZE after each growth, as autovacuum would do in time.
+ * relay has nothing to do. VACUUM ANALYZE after growing, as autovacuum would do in time.
  */
 import type pg from 'pg';
 import type { RunContext } from './lib/context.js';
@@ -19,6 +20,7 @@ const RATIO_TARGET = 1.2;
 const AGENTS = 200;
 const CHUNK = 100_000;
 const PAGE = 100;
+const ROUND_SECONDS = 0.5;
 
 const BULK_EVENTS = `
   INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
@@ -59,60 +61,91 @@ interface Measured {
   endpoint: string;
   latency: Distribution;
   rps: number;
-  errors: number;
 }
 
-async function measure(client: Client, db: pg.Pool, agentIds: string[], seconds: number): Promise<Measured[]> {
-  const events = await eventCount(db);
-  const cursors = await cursorsNearEnd(db);
-  const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
+/** One service (`npm start`) on its own database, holding an event log of one size. */
+interface Side {
+  client: Client;
+  events: number;
+  agentIds: string[];
+  cursors: number[];
+}
+
+async function prepare(ctx: RunContext, label: string, size: number, undo: Array<() => Promise<void>>): Promise<Side> {
+  const sb = await createSandbox(ctx.opts, ctx.runId, `reads_${label}`);
+  undo.push(sb.dispose);
+  const client = new Client(sb.baseUrl);
+  undo.push(async () => client.close());
+  progress.step(`starting the service on the ${label} log (npm start)`);
+  const service = Service.start('all', sb.serviceEnv, `reads-${label}`);
+  undo.push(service.stop);
+  await service.waitReady(sb.baseUrl);
+  progress.step(`creating ${AGENTS} agents through the API (${label} log)`);
+  const agentIds: string[] = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const r = await client.request('POST', '/api/agents', AGENT_BODY);
+    if (r.status !== 201) throw new Error(`POST /api/agents: ${r.status} ${r.body.slice(0, 200)}`);
+    agentIds.push((JSON.parse(r.body) as { id: string }).id);
+  }
+  await growLog(sb.db, size);
+  const cursors = await cursorsNearEnd(sb.db);
   const check = await client.request('GET', `/api/events?after=${cursors[0]}&limit=${PAGE}`);
   const got = (JSON.parse(check.body) as unknown[]).length;
   if (got !== PAGE) throw new Error(`GET /api/events?after=… returned ${got} events, expected ${PAGE}`);
-  const endpoints: Array<[string, () => string]> = [
-    ['GET /api/agents/{id}', () => `/api/agents/${pick(agentIds)}`],
-    [`GET /api/events?after=…&limit=${PAGE}`, () => `/api/events?after=${pick(cursors)}&limit=${PAGE}`],
-  ];
-  const out: Measured[] = [];
-  for (const [endpoint, next] of endpoints) {
-    progress.step(`${endpoint}, ${events} events in the log`);
-    await closedLoop(client, { seconds: Math.max(1, seconds / 2), concurrency: 1, next }); // warm the JIT, caches and plans
-    const r = await closedLoop(client, { seconds, concurrency: 1, next });
-    if (r.errors) throw new Error(`${endpoint}: ${r.errors} failed requests, first: ${r.firstError}`);
-    out.push({ events, endpoint, latency: distribution(r.latenciesMs), rps: r.latenciesMs.length / r.seconds, errors: r.errors });
+  return { client, events: await eventCount(sb.db), agentIds, cursors };
+}
+
+const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
+const ENDPOINTS: Array<[string, (side: Side) => string]> = [
+  ['GET /api/agents/{id}', (side) => `/api/agents/${pick(side.agentIds)}`],
+  [`GET /api/events?after=…&limit=${PAGE}`, (side) => `/api/events?after=${pick(side.cursors)}&limit=${PAGE}`],
+];
+
+/**
+ * Both logs are measured in alternating half-second rounds (small first, then large
+ * first, …) rather than one after the other, so that a machine getting busier or quieter
+ * meanwhile weighs on both sides alike and the ratio stays about the log size.
+ */
+async function measureInterleaved(sides: Side[], seconds: number): Promise<Measured[][]> {
+  const latencies = sides.map(() => ENDPOINTS.map(() => [] as number[]));
+  const busy = sides.map(() => ENDPOINTS.map(() => 0));
+  progress.step('warm-up (JIT, caches, plans)');
+  for (const side of sides) {
+    for (const [, path] of ENDPOINTS) await closedLoop(side.client, { seconds: 1, concurrency: 1, next: () => path(side) });
   }
-  return out;
+  const rounds = Math.max(2, Math.ceil(seconds / ROUND_SECONDS));
+  for (let r = 0; r < rounds; r++) {
+    progress.step('interleaved rounds, one request at a time', `${r + 1}/${rounds}`);
+    for (const [e, [endpoint, path]] of ENDPOINTS.entries()) {
+      const order = r % 2 === 0 ? sides.keys() : [...sides.keys()].reverse();
+      for (const i of order) {
+        const side = sides[i]!;
+        const res = await closedLoop(side.client, { seconds: ROUND_SECONDS, concurrency: 1, next: () => path(side) });
+        if (res.errors) throw new Error(`${endpoint}: ${res.errors} failed requests, first: ${res.firstError}`);
+        latencies[i]![e]!.push(...res.latenciesMs);
+        busy[i]![e]! += res.seconds;
+      }
+    }
+  }
+  return sides.map((side, i) => ENDPOINTS.map(([endpoint], e) => ({
+    events: side.events,
+    endpoint,
+    latency: distribution(latencies[i]![e]!),
+    rps: latencies[i]![e]!.length / busy[i]![e]!,
+  })));
 }
 
 export async function reads(ctx: RunContext): Promise<BenchResult> {
   const { readsSmall, readsLarge, readSeconds } = ctx.opts.sizes;
-  const sb = await createSandbox(ctx.opts, ctx.runId, 'reads');
-  const client = new Client(sb.baseUrl);
+  const undo: Array<() => Promise<void>> = [];
   try {
-    progress.step('starting the service (npm start)');
-    const service = Service.start('all', sb.serviceEnv, 'reads');
-    try {
-      await service.waitReady(sb.baseUrl);
-      progress.step(`creating ${AGENTS} agents through the API`);
-      const agentIds: string[] = [];
-      for (let i = 0; i < AGENTS; i++) {
-        const r = await client.request('POST', '/api/agents', AGENT_BODY);
-        if (r.status !== 201) throw new Error(`POST /api/agents: ${r.status} ${r.body.slice(0, 200)}`);
-        agentIds.push((JSON.parse(r.body) as { id: string }).id);
-      }
-      await growLog(sb.db, readsSmall);
-      const small = await measure(client, sb.db, agentIds, readSeconds);
-      await growLog(sb.db, readsLarge);
-      const large = await measure(client, sb.db, agentIds, readSeconds);
-      service.assertRunning();
-      return report(small, large);
-    } finally {
-      progress.step('stopping the service');
-      await service.stop();
-    }
+    const small = await prepare(ctx, 'small', readsSmall, undo);
+    const large = await prepare(ctx, 'large', readsLarge, undo);
+    const [s, l] = await measureInterleaved([small, large], readSeconds);
+    return report(s!, l!);
   } finally {
-    client.close();
-    await sb.dispose();
+    progress.step('stopping the services');
+    for (const step of undo.reverse()) await step();
   }
 }
 
