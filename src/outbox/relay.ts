@@ -26,7 +26,7 @@ import type { LeaderContext } from './leadership.js';
 import type { PublishJob, PublishResult } from './queue.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
 import { sleep } from './sleep.js';
-import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type ClaimedEvent } from './sql.js';
+import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, ZERO_KEY, type ClaimedEvent, type StreamKey } from './sql.js';
 import { streamId } from './streams.js';
 
 export interface RelayOptions {
@@ -86,7 +86,7 @@ export class Relay {
     try {
       while (!signal.aborted) {
         try {
-          const progressed = await this.step(signal);
+          const progressed = await this.drain(signal);
           backoff = 50;
           if (!progressed) await this.waker.wait(this.o.pollMs, signal);
         } catch (err) {
@@ -102,37 +102,63 @@ export class Relay {
     }
   }
 
-  /** One batch: claim, publish, complete. Returns false when there was nothing to do. */
-  private async step(signal: AbortSignal): Promise<boolean> {
-    const claimStart = performance.now();
-    const batch = await claimBatch(this.o.db, this.o.batchSize);
-    this.o.metrics?.claimed(batch.length, since(claimStart));
+  /**
+   * Publishes batches until nothing below the horizon is left. Exactly one publish job is
+   * in flight at a time (so events leave in log order), but the database work hides behind
+   * it: while job N runs, batch N+1 is claimed (strictly after N's last key) and batch N-1's
+   * rows are deleted. A crash anywhere leaves rows that are simply published again, and
+   * refused by Redis as duplicates. Returns false when there was nothing to do.
+   */
+  private async drain(signal: AbortSignal): Promise<boolean> {
+    let batch = await this.claim(ZERO_KEY);
     if (batch.length === 0) return false;
-    const publishStart = performance.now();
-    const outcome = await this.publish(batch);
-    if (signal.aborted) return true; // deposed: leave completion to the next leader
-    switch (outcome.kind) {
-      case 'published':
-        await this.complete(batch);
+    let completing: Promise<void> = Promise.resolve();
+    try {
+      while (batch.length > 0 && !signal.aborted) {
+        const publishStart = performance.now();
+        const publishing = this.publish(batch);
+        const next = this.claim(keyOf(batch.at(-1)!));
+        next.catch(() => {}); // awaited below, or abandoned when this batch fails
+        const outcome = await publishing;
+        if (signal.aborted) break; // deposed: leave completion to the next leader
+        await completing; // one DELETE at a time: the checkpoint only moves forward
+        if (outcome.kind !== 'published') {
+          await this.settleFailure(batch, outcome, publishStart);
+          return true; // the next drain claims again from the start of the outbox
+        }
+        completing = this.complete(batch);
         this.published += outcome.result.published;
         this.o.metrics?.published(batch.length, outcome.result, since(publishStart));
-        return true;
-      case 'poison': {
-        const { index, reason } = outcome.error;
-        if (index > 0) {
-          await this.complete(batch.slice(0, index));
-          // The events before it went out (the job's failed attempts published them).
-          this.o.metrics?.published(index, { published: index, duplicates: 0 }, since(publishStart));
-        }
-        const poisoned = batch[index]!;
-        await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
-        this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');
-        this.o.metrics?.deadLettered(poisoned.event_type);
-        return true;
+        batch = await next;
       }
-      case 'systemic':
-        throw new Error(`publishing failed for a reason outside the events: ${outcome.reason}`);
+    } finally {
+      await completing;
     }
+    return true;
+  }
+
+  private async claim(after: StreamKey): Promise<ClaimedEvent[]> {
+    const claimStart = performance.now();
+    const batch = await claimBatch(this.o.db, this.o.batchSize, after);
+    this.o.metrics?.claimed(batch.length, since(claimStart));
+    return batch;
+  }
+
+  /** A batch that did not publish whole: dead-letter its poison event, or give up on it (systemic). */
+  private async settleFailure(batch: ClaimedEvent[], outcome: Exclude<Outcome, { kind: 'published' }>, publishStart: number): Promise<void> {
+    if (outcome.kind === 'systemic') {
+      throw new Error(`publishing failed for a reason outside the events: ${outcome.reason}`);
+    }
+    const { index, reason } = outcome.error;
+    if (index > 0) {
+      await this.complete(batch.slice(0, index));
+      // The events before it went out (the job's failed attempts published them).
+      this.o.metrics?.published(index, { published: index, duplicates: 0 }, since(publishStart));
+    }
+    const poisoned = batch[index]!;
+    await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
+    this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');
+    this.o.metrics?.deadLettered(poisoned.event_type);
   }
 
   private async complete(batch: ClaimedEvent[]): Promise<void> {
