@@ -1,12 +1,20 @@
 # One image for both processes; docker-compose.yml picks the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json ./
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
-COPY src ./src
 USER node
 EXPOSE 8001
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# Same flags as `npm run start:api` (src/runtime.ts).
+CMD ["node", "--max-old-space-size=112", "dist/server.js"]

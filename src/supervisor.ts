@@ -9,13 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { migrateDatabase } from './db/database.js';
 import { configOrExit, describeStartupError } from './entry.js';
 import { createLogger } from './logger.js';
+import { nodeArgs } from './runtime.js';
 
 const config = configOrExit();
 const log = createLogger(config.LOG_LEVEL, 'l01-supervisor');
 
+// Beside this file: server.js/worker.js when running the build, .ts when run from sources.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const CHILDREN = {
-  api: fileURLToPath(new URL('./server.ts', import.meta.url)),
-  worker: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+  api: fileURLToPath(new URL(`./server${ext}`, import.meta.url)),
+  worker: fileURLToPath(new URL(`./worker${ext}`, import.meta.url)),
 } as const;
 type Name = keyof typeof CHILDREN;
 
@@ -33,7 +36,7 @@ const recentCrashes = new Map<Name, number[]>();
 function start(name: Name): void {
   // Own process group: a Ctrl-C or group signal reaches the supervisor only, which then
   // stops each child exactly once. A child whose supervisor vanishes stops itself (IPC disconnect).
-  const child = fork(CHILDREN[name], [], { execArgv: ['--import', 'tsx'], detached: true });
+  const child = fork(CHILDREN[name], [], { execArgv: nodeArgs(CHILDREN[name]), detached: true });
   running.set(name, child);
   log.info({ child: name, pid: child.pid }, 'started');
   child.on('exit', (code, signal) => {

@@ -1,22 +1,23 @@
 /**
  * The service under test, as real OS processes started exactly as `npm start`,
- * `npm run start:api` and `npm run start:worker` start them (node --import tsx <entry>),
- * without the npm wrapper so that signals reach the process itself. Logs go to
+ * `npm run start:api` and `npm run start:worker` start them (the compiled dist/ entry, with
+ * the flags of src/runtime.ts; `npm run bench` builds first), without the npm wrapper so that signals reach the process itself. Logs go to
  * bench/results/logs/<bench>-<kind>.log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deferCleanup, throwIfAborting } from './cleanup.js';
+import { nodeArgs } from '../../src/runtime.js';
 import { LOG_DIR, REPO_ROOT } from './options.js';
 
 export type Kind = 'all' | 'api' | 'worker';
 export type Role = 'api' | 'worker';
 
 const ENTRY: Record<Kind, string> = {
-  all: 'src/supervisor.ts',
-  api: 'src/server.ts',
-  worker: 'src/worker.ts',
+  all: 'dist/supervisor.js',
+  api: 'dist/server.js',
+  worker: 'dist/worker.js',
 };
 
 const STOP_TIMEOUT_MS = 20_000;
@@ -50,8 +51,8 @@ function childrenOf(ppid: number): number[] {
 function roleOf(pid: number): Role | null {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmd.includes('server.ts')) return 'api';
-    if (cmd.includes('worker.ts')) return 'worker';
+    if (/server\.[jt]s/.test(cmd)) return 'api';
+    if (/worker\.[jt]s/.test(cmd)) return 'worker';
   } catch {
     // gone
   }
@@ -83,7 +84,7 @@ export class Service {
     const logFile = join(LOG_DIR, `${logName}-${kind}.log`);
     const fd = openSync(logFile, 'w');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[kind]], { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...nodeArgs(ENTRY[kind]), ENTRY[kind]], { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
       return new Service(kind, child, logFile);
     } finally {
       closeSync(fd);
