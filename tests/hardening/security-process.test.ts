@@ -7,6 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startApi, type Api } from '../faults/support/processes.js';
 import { sharedDatabase, stopAll } from '../faults/support/servers.js';
@@ -63,11 +65,17 @@ describe('the production process, started with strong keys', () => {
   let api: Api | undefined;
   let drop: (() => Promise<void>) | undefined;
   const presented = [STRONG, ADMIN, 'test_token_123', 'dev_key_local_ONLY', 'Almost-the-prod-key-6f1c93b2d7e04a58b9c1'];
+  // Its own key prefix on the shared Redis (the API's queue writes a key at start), removed after.
+  const prefix = `l01_hardening_${randomBytes(4).toString('hex')}:`;
 
   afterAll(async () => {
     await api?.stop();
     await drop?.();
     await stopAll();
+    const redis = new Redis(inject('redisUrl'));
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
   });
 
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
@@ -84,7 +92,7 @@ describe('the production process, started with strong keys', () => {
     const db = await sharedDatabase('l01_hardening');
     drop = db.drop;
     api = await startApi({
-      NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'),
+      NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'), L01_REDIS_PREFIX: prefix,
       L01_API_KEY: STRONG, L01_ADMIN_API_KEY: ADMIN, LOG_LEVEL: 'trace',
     });
     for (const dev of ['test_token_123', 'dev_key_local_ONLY']) {
