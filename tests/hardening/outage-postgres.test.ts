@@ -8,18 +8,20 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { startApi, type Api } from '../faults/support/processes.js';
+import { sharedRedisPrefix, startApi, type Api } from '../faults/support/processes.js';
 import { startPostgres, stopAll, type PostgresCluster } from '../faults/support/servers.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { agentBody, mixed, summary, timed, until, type Timed } from './support/timed.js';
 
 let cluster: PostgresCluster;
+// The API points at the shared Redis: its own key prefix there, removed afterwards.
+const redisKeys = sharedRedisPrefix('hardening_pg');
 let api: Api;
 let agentId = '';
 
 beforeAll(async () => {
   cluster = await startPostgres();
-  api = await startApi({ DATABASE_URL: cluster.url, REDIS_URL: inject('redisUrl') });
+  api = await startApi({ DATABASE_URL: cluster.url, REDIS_URL: inject('redisUrl'), ...redisKeys.env });
   const created = await timed(api.baseUrl, 'POST', '/api/agents', agentBody('seed'));
   expect(created.status, created.body).toBe(201);
   agentId = (JSON.parse(created.body) as { id: string }).id;
@@ -28,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop(5000);
   await stopAll();
+  await redisKeys.cleanup(inject('redisUrl'));
 });
 
 /** Every answer a 503 problem with Retry-After, within 2 s. */
@@ -109,7 +112,7 @@ it('a half-open path to Postgres (proxy stops forwarding): 503 within 2 s, not a
     // Statement timeout 600 ms: a silent pooled connection is given up at 1.6 s, a silent
     // new one at the 1.5 s connect timeout (the default).
     viaProxy = await startApi({
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/l01`, REDIS_URL: inject('redisUrl'), L01_PG_TIMEOUT_MS: '600',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/l01`, REDIS_URL: inject('redisUrl'), ...redisKeys.env, L01_PG_TIMEOUT_MS: '600',
     });
     const warm = await mixed(viaProxy.baseUrl, agentId, 6);
     expect(warm.every((r) => r.status < 300), JSON.stringify(summary(warm))).toBe(true);

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { afterAll, expect, inject, it } from 'vitest';
-import { startApi } from '../faults/support/processes.js';
+import { sharedRedisPrefix, startApi } from '../faults/support/processes.js';
 import { startScenario, type Scenario } from '../faults/support/scenario.js';
 import { sharedDatabase, sleep, stopAll, type Database } from '../faults/support/servers.js';
 import { TOKEN } from './support/timed.js';
@@ -24,11 +24,14 @@ import { TOKEN } from './support/timed.js';
 const LANES = 200;
 let db: Database | undefined;
 let scenario: Scenario | undefined;
+// The API test points at the shared Redis: its own key prefix there, removed afterwards.
+const redisKeys = sharedRedisPrefix('hardening_shutdown');
 
 afterAll(async () => {
   await scenario?.close();
   await db?.drop();
   await stopAll();
+  await redisKeys.cleanup(inject('redisUrl'));
 });
 
 interface Outcome {
@@ -59,7 +62,7 @@ function post(agent: Agent, port: number, id: string): Promise<Outcome> {
 
 it(`API: SIGTERM under ${LANES} keep-alive connections of writes — in-flight requests complete, none is lost, exit 0 within 10 s`, async () => {
   db = await sharedDatabase('l01_hardening_shutdown');
-  const api = await startApi({ DATABASE_URL: db.url, REDIS_URL: inject('redisUrl') });
+  const api = await startApi({ DATABASE_URL: db.url, REDIS_URL: inject('redisUrl'), ...redisKeys.env });
   const port = Number(new URL(api.baseUrl).port);
   const agent = new Agent({ keepAlive: true, maxSockets: LANES });
   const outcomes: Outcome[] = [];

@@ -246,3 +246,25 @@ export async function waitForLeader(workers: Service[], timeoutMs = 15_000): Pro
     await sleep(50);
   }
 }
+
+/**
+ * For a process pointed at the SHARED Redis (not a private redis-server): its own key
+ * prefix, and the removal of whatever it wrote there under it, for afterAll.
+ */
+export function sharedRedisPrefix(label: string): { env: Env; cleanup(url: string): Promise<void> } {
+  const prefix = `l01_${label}_${Math.random().toString(16).slice(2, 10)}:`;
+  return {
+    env: { L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix },
+    async cleanup(url) {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
