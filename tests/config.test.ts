@@ -2,10 +2,9 @@
  * Configuration: what the service accepts at start, what it refuses, and how it says so.
  * A refused configuration is one readable line and exit code 1, checked on the real process.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_TOKENS, loadConfig } from '../src/config.js';
+import { runApiToExit } from './helpers/api-process.js';
 
 const STRONG = 'Zq8-production-key-7c1e4b9a2f6d03e5b8a1';
 
@@ -98,37 +97,13 @@ describe('loadConfig', () => {
   });
 });
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Starts the real API process; resolves with its exit code and stderr. */
-function startServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      // Only what the process needs: no DATABASE_URL or keys leak in from the test run.
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    // A process that does not exit would be a bug; the test timeout ends it.
-    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stderr, stdout });
-    });
-  });
-}
 
 describe('the API process with a bad configuration', () => {
   it.each([
     [{ L01_PORT: 'not-a-port' }, 'L01_PORT'],
     [{ NODE_ENV: 'production' }, 'L01_API_KEY'],
   ])('%o exits 1 with one line on stderr naming %s', async (env, name) => {
-    const { code, stderr, stdout } = await startServer(env);
+    const { code, stderr, stdout } = await runApiToExit(env);
     expect(code).toBe(1);
     const lines = stderr.trim().split('\n');
     expect(lines, stderr).toHaveLength(1);

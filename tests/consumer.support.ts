@@ -8,15 +8,7 @@ export function testNames(): StreamNames {
   return { prefix: `l01_test_consumer_${tag}:`, channelPrefix: `l01_test_consumer_${tag}:` };
 }
 
-/** Deletes every key under the prefix (never FLUSH: the server is shared). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { deleteKeys } from './helpers/redis-keys.js';
 
 let position = 0;
 /** Publishes events through the relay's own publish script, with increasing stream ids. */

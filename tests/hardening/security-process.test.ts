@@ -5,38 +5,19 @@
  * development tokens and enforces scopes; and nothing it logs — at trace level, through
  * accepted, refused and malformed requests and a graceful stop — contains a token.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startApi, type Api } from '../faults/support/processes.js';
 import { sharedDatabase, stopAll } from '../faults/support/servers.js';
+import { runApiToExit } from '../helpers/api-process.js';
+import { deleteKeys } from '../helpers/redis-keys.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STRONG = 'Prod-user-key-6f1c93b2d7e04a58b9c1e2f3';
 const ADMIN = 'Prod-admin-key-0a9b8c7d6e5f4a3b2c1d0e9f';
 
-/** The real API process with only `env`; resolves with its exit code and output. */
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', L01_PORT: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stderr, stdout });
-    });
-  });
-}
+/** The real API process in production mode with only `env`, run until it exits. */
+const runToExit = (env: Record<string, string>) => runApiToExit({ NODE_ENV: 'production', L01_PORT: '1', ...env });
 
 describe('NODE_ENV=production refuses to start', () => {
   const cases: Array<[string, Record<string, string>, string | undefined]> = [
@@ -73,8 +54,7 @@ describe('the production process, started with strong keys', () => {
     await drop?.();
     await stopAll();
     const redis = new Redis(inject('redisUrl'));
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, prefix);
     await redis.quit();
   });
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { deleteKeys } from '../../helpers/redis-keys.js';
 import { freePort, onCleanup, sleep } from './servers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -260,8 +261,7 @@ export function sharedRedisPrefix(label: string): { env: Env; cleanup(url: strin
       const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
+        await deleteKeys(redis, prefix);
       } finally {
         redis.disconnect();
       }
