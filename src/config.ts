@@ -56,6 +56,13 @@ const schema = z.object({
     }),
   /** Connections per process. Writes are one statement each, so a small pool saturates 2 cores. */
   L01_PG_POOL_SIZE: positiveInt.max(200).default(10),
+  /**
+   * Group commit: statements of grouped creates running at once per API process. Creates
+   * that arrive while this many run wait and go together, as one statement and transaction.
+   */
+  L01_WRITE_CONCURRENCY: positiveInt.max(200).default(2),
+  /** Most creates grouped into one statement. */
+  L01_WRITE_BATCH_MAX: positiveInt.max(10_000).default(500),
   /** Any one statement fails after this long (then 503); a silent connection, 1 s later. */
   L01_PG_TIMEOUT_MS: positiveInt.default(5000),
   /**

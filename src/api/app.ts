@@ -8,6 +8,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { groupCommit } from '../db/group-commit.js';
 import type { Queryable } from '../db/pool.js';
 import apiMetrics from '../metrics/api.js';
 import { eventStreamKeys } from '../outbox/retention.js';
@@ -18,6 +19,7 @@ import auth, { requestIdentifier } from './plugins/auth.js';
 import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
+import { writer } from './respond.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerDomainRoutes } from './routes/domain.js';
 import { registerEntityRoutes } from './routes/entities.js';
@@ -26,7 +28,7 @@ import { registerHealthRoutes } from './routes/health.js';
 
 export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT'> &
-    Partial<Pick<Config, 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_TRUST_PROXY'>> &
+    Partial<Pick<Config, 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_TRUST_PROXY' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_METRICS_TOKEN'>>;
   db: Queryable;
   redis: Redis;
@@ -133,8 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
-  await registerEntityRoutes(app, { db: deps.db, onCommit: deps.onCommit });
-  await registerDomainRoutes(app, { db: deps.db, onCommit: deps.onCommit });
+  const write = writer(groupCommit(deps.db, {
+    concurrency: deps.config.L01_WRITE_CONCURRENCY ?? 2,
+    maxBatch: deps.config.L01_WRITE_BATCH_MAX ?? 500,
+  }), deps.onCommit);
+  await registerEntityRoutes(app, { db: deps.db, write });
+  await registerDomainRoutes(app, { db: deps.db, write });
   await registerAdmin(app, {
     db: deps.db, onCommit: deps.onCommit, tokens: deps.config.tokens, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { databaseUnavailable } from '../db/errors.js';
 
 export interface FieldError {
   field: string;
@@ -45,10 +46,6 @@ export interface ProblemBody {
   errors?: FieldError[];
 }
 
-/** Postgres SQLSTATE classes that mean "the database is not reachable or not answering". */
-const UNAVAILABLE_CODES = /^(08|57P0[1-3]|53|57014)/;
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-
 interface PgError {
   code?: string;
   table?: string;
@@ -80,10 +77,7 @@ function fromPostgres(err: PgError, message: string): Problem | null {
     // Data errors the validation should have caught; still the client's input, never a 500.
     return new Problem(400, 'Bad Request', 'a value cannot be stored', err.column ? [{ field: `body.${err.column}`, message: 'invalid value' }] : undefined);
   }
-  if (UNAVAILABLE_CODES.test(code) || NETWORK_ERRORS.has(code)) return unavailable('the database');
-  if (/Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(message)) {
-    return unavailable('the database');
-  }
+  if (databaseUnavailable({ code, message })) return unavailable('the database');
   return null;
 }
 

@@ -4,16 +4,20 @@
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { ApplyChange } from '../db/group-commit.js';
 import type { Queryable } from '../db/pool.js';
-import { applyChange, type Change, type ChangeResult } from '../db/write.js';
-import { notFound, preconditionFailed } from './problems.js';
+import type { ChangeResult } from '../db/write.js';
+import { idUsed, notFound, preconditionFailed } from './problems.js';
 
-export type Writer = (change: Change) => Promise<ChangeResult>;
+export type Writer = ApplyChange;
 
-/** THE write path, plus the relay's wake-up signal after each committed change. */
-export function writer(db: Queryable, onCommit?: () => void): Writer {
+/**
+ * THE write path (`applyChange`, creates grouped by `groupCommit`), plus the relay's
+ * wake-up signal after each committed change. One per app: every route writes through it.
+ */
+export function writer(apply: ApplyChange, onCommit?: () => void): Writer {
   return async (change) => {
-    const result = await applyChange(db, change);
+    const result = await apply(change);
     if (result.ok) onCommit?.();
     return result;
   };
@@ -31,12 +35,14 @@ export function sendJson(reply: FastifyReply, status: number, body: string, vers
 }
 
 /**
- * The written row, or the problem a failed write means: 412 (stale If-Match) or 404 (the
- * row went away between the route's lookup and the write: "<label> <id> not found").
+ * The written row, or the problem a failed write means: 412 (stale If-Match), 409 (a create
+ * naming a deleted entity's id) or 404 (the row went away between the route's lookup and
+ * the write: "<label> <id> not found").
  */
 export function sendWritten(reply: FastifyReply, result: ChangeResult, label: string, id: string, status = 200) {
   if (result.ok) return sendJson(reply, status, result.body, result.version);
   if (result.reason === 'version_mismatch') throw preconditionFailed(result.currentVersion);
+  if (result.reason === 'id_used') throw idUsed(label);
   throw notFound(label, id);
 }
 

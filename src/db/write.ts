@@ -19,7 +19,14 @@
  * - A create may name its id, but never the id of a deleted entity: its events would
  *   restart at version 1 after the old ones, and consumers that deduplicate on
  *   (entity_id, entity_version) would drop the new entity's events as replays.
+ * - Creates are written N at a time by the same statement (`applyCreates`; one create is a
+ *   batch of one): `jsonb_array_elements … WITH ORDINALITY` feeds the rows, events get their
+ *   positions in request order, and each result is found again by its id, which is drawn
+ *   here (not by Postgres) when the client named none. A batch is one transaction: if any
+ *   row fails, none is written, and `applyCreates` reports the error for the batch (the
+ *   group committer then retries each change alone, so one bad row fails only itself).
  */
+import { randomUUID } from 'node:crypto';
 import type { Entity } from './entity.js';
 import type { Queryable } from './pool.js';
 
@@ -67,7 +74,7 @@ function columnValue(entity: Entity, column: string, patchParam: string, previou
 }
 
 /** Tail shared by all three statements: events and outbox rows from the changed row `r`. */
-function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, metaParam: string, withStatusEvent: boolean): string {
+function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, metaExpr: string, withStatusEvent: boolean, from = 'r', orderFirst = ''): string {
   const type = literal(entity.singular);
   const rows = [`(1, ${literal(`${entity.singular}_${verb}`)})`];
   if (withStatusEvent) rows.push(`(2, ${literal(`${entity.singular}_`)} || r.status)`);
@@ -75,10 +82,10 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
   return `
   ev AS (
     INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
-    SELECT x.event_type, ${type}, r.id, ${versionExpr}, to_jsonb(r) - '__prev_status', ${metaParam}::jsonb
-    FROM r CROSS JOIN LATERAL (VALUES ${rows.join(', ')}) AS x(ord, event_type)
+    SELECT x.event_type, ${type}, r.id, ${versionExpr}, to_jsonb(r) - '__prev_status', ${metaExpr}::jsonb
+    FROM ${from} CROSS JOIN LATERAL (VALUES ${rows.join(', ')}) AS x(ord, event_type)
     ${statusFilter}
-    ORDER BY x.ord
+    ORDER BY ${orderFirst}x.ord
     RETURNING transaction_id, position, id, event_type
   ),
   ob AS (
@@ -113,15 +120,21 @@ function buildStatements(entity: Entity): Statements {
   const cols = Object.keys(entity.columns);
   const hasStatus = entity.status !== undefined;
 
+  // $1: [{"d": <row>, "m": <metadata>, "n": <true when the client named the id>}, …]
   const create = `
-  WITH r AS (
-    INSERT INTO ${table} (id, ${cols.map(ident).join(', ')}, version, created_at, updated_at)
-    SELECT COALESCE(p.id, gen_random_uuid()), ${cols.map((c) => columnValue(entity, c, '$1', null)).join(', ')}, 1, now(), now()
-    FROM jsonb_populate_record(NULL::${table}, $1::jsonb) AS p
-    WHERE p.id IS NULL OR NOT EXISTS (
+  WITH src AS (
+    SELECT j.ord AS __ord, j.doc->'m' AS __meta, p.*
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(doc, ord),
+         jsonb_populate_record(NULL::${table}, j.doc->'d') AS p
+    WHERE NOT (j.doc ? 'n') OR NOT EXISTS (
       SELECT 1 FROM events AS e WHERE e.entity_type = ${literal(entity.singular)} AND e.entity_id = p.id)
+  ),
+  r AS (
+    INSERT INTO ${table} (id, ${cols.map(ident).join(', ')}, version, created_at, updated_at)
+    SELECT p.id, ${cols.map((c) => columnValue(entity, c, '', null)).join(', ')}, 1, now(), now()
+    FROM src AS p ORDER BY p.__ord
     RETURNING *
-  ),${eventsAndOutbox(entity, 'created', 'r.version', '$2', false)}
+  ),${eventsAndOutbox(entity, 'created', 'r.version', 's.__meta', false, 'r JOIN src AS s ON s.id = r.id', 's.__ord, ')}
   SELECT NULL::int AS current_version, r.id, r.version, (to_jsonb(r))::text AS body FROM r`;
 
   const update = `
@@ -165,33 +178,47 @@ interface ResultRow {
   body: string | null;
 }
 
+type Create = Extract<Change, { op: 'create' }>;
+
+/**
+ * Creates of one entity, in one statement and one transaction; results in the order of
+ * `changes`. Throws (nothing written) when any row fails a constraint.
+ */
+export async function applyCreates(db: Queryable, changes: readonly Create[]): Promise<ChangeResult[]> {
+  const entity = changes[0]!.entity;
+  const docs: unknown[] = [];
+  const ids: string[] = [];
+  for (const c of changes) {
+    if (c.entity !== entity) throw new Error('applyCreates: one entity per batch');
+    const named = typeof c.data.id === 'string';
+    const id = named ? (c.data.id as string) : randomUUID();
+    ids.push(id);
+    docs.push(named ? { d: c.data, m: c.metadata, n: true } : { d: { ...c.data, id }, m: c.metadata });
+  }
+  // Named statements are parsed and planned once per connection.
+  const { rows } = await db.query<ResultRow>({ name: `${entity.table}_create`, text: statementsFor(entity).create, values: [JSON.stringify(docs)] });
+  const byId = new Map<string, ResultRow>();
+  for (const row of rows) byId.set(row.id!, row);
+  return ids.map((id): ChangeResult => {
+    const row = byId.get(id);
+    // The only row the statement leaves out is one naming the id of a deleted entity.
+    return row ? { ok: true, id, version: row.version!, body: row.body! } : { ok: false, reason: 'id_used' };
+  });
+}
+
 /** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
 export async function applyChange(db: Queryable, change: Change): Promise<ChangeResult> {
+  if (change.op === 'create') return (await applyCreates(db, [change]))[0]!;
   const s = statementsFor(change.entity);
   const meta = JSON.stringify(change.metadata);
   const name = `${change.entity.table}_${change.op}`;
-  let values: unknown[];
-  let text: string;
-  switch (change.op) {
-    case 'create':
-      text = s.create;
-      values = [JSON.stringify(change.data), meta];
-      break;
-    case 'update':
-      text = s.update;
-      values = [change.id, JSON.stringify(change.data), change.expectedVersion ?? null, meta];
-      break;
-    case 'delete':
-      text = s.delete;
-      values = [change.id, change.expectedVersion ?? null, meta];
-      break;
-  }
-  // Named statements are parsed and planned once per connection.
+  const [text, values] = change.op === 'update'
+    ? [s.update, [change.id, JSON.stringify(change.data), change.expectedVersion ?? null, meta]]
+    : [s.delete, [change.id, change.expectedVersion ?? null, meta]];
   const { rows } = await db.query<ResultRow>({ name, text, values });
   const row = rows[0];
   if (row?.body != null && row.version != null) return { ok: true, id: row.id!, version: row.version, body: row.body };
   if (row?.current_version != null) return { ok: false, reason: 'version_mismatch', currentVersion: row.current_version };
-  if (change.op === 'create') return { ok: false, reason: 'id_used' };
   return { ok: false, reason: 'not_found' };
 }
 

@@ -5,8 +5,7 @@
  * over the generic `/api/<table>/:id` routes in Fastify's router, whatever the order.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Queryable } from '../../db/pool.js';
-import { writer } from '../respond.js';
+import type { RouteDeps } from '../respond.js';
 import { registerConfigRoutes } from './config.js';
 import { registerDatasetExampleRoutes } from './dataset-examples.js';
 import { registerFeedbackRoutes } from './feedback.js';
@@ -14,8 +13,7 @@ import { registerModelUsageRoutes } from './model-usage.js';
 import { registerStatisticsRoutes } from './statistics.js';
 import { registerToolExecutionRoutes } from './tool-executions.js';
 
-export async function registerDomainRoutes(app: FastifyInstance, opts: { db: Queryable; onCommit?: () => void }) {
-  const deps = { db: opts.db, write: writer(opts.db, opts.onCommit) };
+export async function registerDomainRoutes(app: FastifyInstance, deps: RouteDeps) {
   await registerConfigRoutes(app, deps);
   await registerToolExecutionRoutes(app, deps);
   await registerDatasetExampleRoutes(app, deps);

@@ -11,29 +11,18 @@ import type { Entity } from '../../db/entity.js';
 import { entityHistory, hasHistory } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntities } from '../../db/read.js';
-import { applyChange, type Change, type ChangeResult } from '../../db/write.js';
-
-type Writer = (change: Change) => Promise<ChangeResult>;
+import type { ChangeResult } from '../../db/write.js';
 import { eventMetadata, expectedVersion } from '../context.js';
-import { idUsed, notFound, preconditionFailed } from '../problems.js';
+import { notFound } from '../problems.js';
+import { ifMatchHeaders as ifMatch, sendJson as json, sendWritten, type RouteDeps, type Writer } from '../respond.js';
 import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
 
-const json = (reply: FastifyReply, status: number, body: string, version?: number) => {
-  if (version !== undefined) reply.header('etag', `"${version}"`);
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
-};
-
-function written(reply: FastifyReply, entity: Entity, id: string, result: ChangeResult, status = 200) {
-  if (result.ok) return json(reply, status, result.body, result.version);
-  if (result.reason === 'version_mismatch') throw preconditionFailed(result.currentVersion);
-  if (result.reason === 'id_used') throw idUsed(entity.label);
-  throw notFound(entity.label, id);
-}
+const written = (reply: FastifyReply, entity: Entity, id: string, result: ChangeResult, status = 200) =>
+  sendWritten(reply, result, entity.label, id, status);
 
 const historyQuery = z.strictObject(pagination);
-const ifMatch = z.object({ 'if-match': z.string().optional().describe('"<version>": write only if still at that version (else 412).') });
 
 function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity: Entity, schemas: EntitySchemas) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -121,18 +110,13 @@ function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child:
   });
 }
 
-export async function registerEntityRoutes(app: FastifyInstance, opts: { db: Queryable; onCommit?: () => void }) {
+export async function registerEntityRoutes(app: FastifyInstance, { db, write }: RouteDeps) {
   const schemas = new Map(entities.map((e) => [e.table, entitySchemas(e)]));
-    const write = async (change: Change) => {
-    const result = await applyChange(opts.db, change);
-    if (result.ok) opts.onCommit?.();
-    return result;
-  };
-  for (const entity of entities) entityRoutes(app, opts.db, write, entity, schemas.get(entity.table)!);
+  for (const entity of entities) entityRoutes(app, db, write, entity, schemas.get(entity.table)!);
   for (const child of entities) {
     for (const [column, parentTable] of Object.entries(child.references)) {
       const parent = entities.find((e) => e.table === parentTable)!;
-      nestedRoute(app, opts.db, parent, child, column, schemas.get(child.table)!);
+      nestedRoute(app, db, parent, child, column, schemas.get(child.table)!);
     }
   }
 }

@@ -1,0 +1,16 @@
+/** What a database error means for the caller, decided in one place. */
+
+/** Postgres SQLSTATE classes that mean "the database is not reachable or not answering". */
+const UNAVAILABLE_CODES = /^(08|57P0[1-3]|53|57014)/;
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+/** What node-postgres says when the connection, not the statement, failed. */
+const DRIVER_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i;
+
+/**
+ * True when an error says the database could not be reached or did not answer (a 503),
+ * false when it is the statement's own fault (a constraint, a bad value, a trigger).
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  const { code = '', message = '' } = (err ?? {}) as { code?: string; message?: string };
+  return UNAVAILABLE_CODES.test(code) || NETWORK_ERRORS.has(code) || DRIVER_MESSAGES.test(message);
+}

@@ -1,0 +1,75 @@
+/**
+ * Group commit for creates. Concurrent creates of one entity wait while `concurrency`
+ * statements are already running, and then go together as one `applyCreates` statement:
+ * one round trip, one transaction, one WAL flush for many requests. A create that arrives
+ * while fewer statements run goes at once, alone, so a quiet service adds no wait.
+ *
+ * Nothing about a single request changes: it is answered only after its own rows
+ * committed, with its own result. If a batch fails because of one of its rows (a foreign
+ * key, a duplicate, a trigger), nothing of it was written and each change is retried
+ * alone, so only the bad one fails. If the database is unreachable, every change of the
+ * batch gets that error. Updates and deletes are not grouped: each takes its entity's lock
+ * (see write.ts) and is one statement of its own.
+ */
+import type { Entity } from './entity.js';
+import { databaseUnavailable } from './errors.js';
+import type { Queryable } from './pool.js';
+import { applyChange, applyCreates, type Change, type ChangeResult } from './write.js';
+
+type Create = Extract<Change, { op: 'create' }>;
+
+interface Pending {
+  change: Create;
+  resolve: (result: ChangeResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  /** Statements of grouped creates running at once; arrivals beyond wait and batch up. */
+  concurrency: number;
+  /** Most creates in one statement. */
+  maxBatch: number;
+}
+
+export type ApplyChange = (change: Change) => Promise<ChangeResult>;
+
+export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChange {
+  const waiting = new Map<Entity, Pending[]>();
+  let running = 0;
+
+  const settleAlone = (p: Pending) => applyCreates(db, [p.change]).then(([r]) => p.resolve(r!), p.reject);
+
+  async function run(batch: Pending[]) {
+    try {
+      const results = await applyCreates(db, batch.map((p) => p.change));
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (err) {
+      if (batch.length === 1 || databaseUnavailable(err)) for (const p of batch) p.reject(err);
+      else await Promise.all(batch.map(settleAlone));
+    }
+  }
+
+  function pump() {
+    while (running < opts.concurrency && waiting.size > 0) {
+      // The entity waiting longest first (Map keeps insertion order).
+      const [entity, queue] = waiting.entries().next().value as [Entity, Pending[]];
+      const batch = queue.splice(0, opts.maxBatch);
+      if (queue.length === 0) waiting.delete(entity);
+      running++;
+      void run(batch).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  return (change) => {
+    if (change.op !== 'create') return applyChange(db, change);
+    return new Promise<ChangeResult>((resolve, reject) => {
+      const queue = waiting.get(change.entity);
+      if (queue) queue.push({ change, resolve, reject });
+      else waiting.set(change.entity, [{ change, resolve, reject }]);
+      pump();
+    });
+  };
+}
