@@ -1,6 +1,6 @@
 /**
  * 1. Write path: POST /api/agents (auth, validation, entity + event + outbox row in one
- * statement) under autocannon at each connection level, against pgbench running the same
+ * statement) under wrk (autocannon without it) at each connection level, against pgbench running the same
  * three inserts in one pipelined transaction on the same database server.
  *
  * The API runs as `npm start` runs it (supervisor, API, relay worker: the relay publishes
@@ -71,6 +71,7 @@ export async function writePath(ctx: RunContext): Promise<BenchResult> {
       pg.push(await runPgbench(sb.databaseUrl, AGENT_INSERT_SCRIPT, clients, sizes.writeSeconds));
     }
 
+    notes.push(`load generator: ${api[0]?.tool ?? 'none'}, one process on the same machine`);
     for (const r of api) {
       if (r.non2xx || r.errors) notes.push(`API at ${r.connections} connections: ${r.non2xx} non-2xx answers, ${r.errors} connection errors (not counted as throughput)`);
     }

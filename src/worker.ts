@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { createWorkerMetrics } from './metrics/relay.js';
 import { startMetricsServer } from './metrics/server.js';
 import { stopWithSupervisor } from './supervised.js';
+import { BatchHandoff } from './outbox/batches.js';
 import { runAsLeader } from './outbox/leadership.js';
 import { createPublishQueue, createPublishWorker, createQueueEvents } from './outbox/queue.js';
 import { checkRedisPolicy } from './outbox/redis-policy.js';
@@ -34,7 +35,8 @@ const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeo
 await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX };
-const worker = createPublishWorker(config, createPublishProcessor(redis, names, config.L01_MAX_MESSAGE_BYTES));
+const batches = new BatchHandoff(db);
+const worker = createPublishWorker(config, createPublishProcessor(redis, names, config.L01_MAX_MESSAGE_BYTES, batches));
 const queue = createPublishQueue(config);
 const queueEvents = createQueueEvents(config);
 // BullMQ reconnects by itself; its connection errors are expected while Redis is away.
@@ -51,7 +53,7 @@ const metricsServer = config.L01_WORKER_METRICS_PORT > 0
 
 const stop = new AbortController();
 const relay = new Relay({
-  db, queue, queueEvents, log,
+  db, queue, queueEvents, batches, log,
   batchSize: config.L01_RELAY_BATCH_SIZE,
   pollMs: config.L01_RELAY_POLL_MS,
   maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,

@@ -127,7 +127,8 @@ function buildStatements(entity: Entity): Statements {
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(doc, ord),
          jsonb_populate_record(NULL::${table}, j.doc->'d') AS p
     WHERE NOT (j.doc ? 'n') OR NOT EXISTS (
-      SELECT 1 FROM events AS e WHERE e.entity_type = ${literal(entity.singular)} AND e.entity_id = p.id)
+      SELECT 1 FROM events AS e
+      WHERE e.entity_type = ${literal(entity.singular)} AND e.entity_id = p.id AND e.event_type = ${literal(`${entity.singular}_deleted`)})
   ),
   r AS (
     INSERT INTO ${table} (id, ${cols.map(ident).join(', ')}, version, created_at, updated_at)
@@ -191,7 +192,8 @@ export async function applyCreates(db: Queryable, changes: readonly Create[]): P
   for (const c of changes) {
     if (c.entity !== entity) throw new Error('applyCreates: one entity per batch');
     const named = typeof c.data.id === 'string';
-    const id = named ? (c.data.id as string) : randomUUID();
+    // Postgres answers with the canonical (lowercase) text of a uuid: look results up by it.
+    const id = named ? (c.data.id as string).toLowerCase() : randomUUID();
     ids.push(id);
     docs.push(named ? { d: c.data, m: c.metadata, n: true } : { d: { ...c.data, id }, m: c.metadata });
   }
@@ -201,7 +203,8 @@ export async function applyCreates(db: Queryable, changes: readonly Create[]): P
   for (const row of rows) byId.set(row.id!, row);
   return ids.map((id): ChangeResult => {
     const row = byId.get(id);
-    // The only row the statement leaves out is one naming the id of a deleted entity.
+    // The only row the statement leaves out is one naming the id of a deleted entity (the id
+    // of a live one fails the insert: a duplicate key, 409 "id … already exists").
     return row ? { ok: true, id, version: row.version!, body: row.body! } : { ok: false, reason: 'id_used' };
   });
 }

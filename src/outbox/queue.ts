@@ -1,6 +1,6 @@
 /**
  * The BullMQ queue between the relay leader and the publishers. One job = one ordered
- * batch; the leader adds the next job only after the previous one finished, so per-entity
+ * batch, named by its outbox keys (the messages travel outside BullMQ: batches.ts); the leader adds the next job only after the previous one finished, so per-entity
  * order holds across retries. BullMQ gives the retries (exponential backoff with jitter),
  * the stalled-job recovery when a publisher dies mid-job, and the failed set that backs
  * the dead-letter dashboard.
@@ -8,12 +8,15 @@
 import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { OutgoingEvent } from './streams.js';
+import type { StreamKey } from './sql.js';
 
 export const PUBLISH_QUEUE = 'publish';
 
+/** One batch, named by its outbox keys: the rows after `after` up to and including `last` (batches.ts). */
 export interface PublishJob {
-  events: Array<OutgoingEvent & { eventId: string }>;
+  after: StreamKey;
+  last: StreamKey;
+  count: number;
 }
 export interface PublishResult {
   published: number;

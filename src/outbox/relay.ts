@@ -21,18 +21,20 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
 import { awaitJob } from './await-job.js';
+import type { BatchHandoff } from './batches.js';
 import { PoisonEventError } from './errors.js';
 import type { LeaderContext } from './leadership.js';
 import type { PublishJob, PublishResult } from './queue.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
 import { sleep } from './sleep.js';
 import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, ZERO_KEY, type ClaimedEvent, type StreamKey } from './sql.js';
-import { streamId } from './streams.js';
 
 export interface RelayOptions {
   db: Queryable;
   queue: Queue<PublishJob, PublishResult>;
   queueEvents: QueueEvents;
+  /** Shared with this process's publisher: the claimed messages reach it in memory. */
+  batches: BatchHandoff;
   log: Logger;
   batchSize: number;
   pollMs: number;
@@ -110,14 +112,16 @@ export class Relay {
    * refused by Redis as duplicates. Returns false when there was nothing to do.
    */
   private async drain(signal: AbortSignal): Promise<boolean> {
-    let batch = await this.claim(ZERO_KEY);
+    let after = ZERO_KEY;
+    let batch = await this.claim(after);
     if (batch.length === 0) return false;
     let completing: Promise<void> = Promise.resolve();
     try {
       while (batch.length > 0 && !signal.aborted) {
         const publishStart = performance.now();
-        const publishing = this.publish(batch);
-        const next = this.claim(keyOf(batch.at(-1)!));
+        const publishing = this.publish(batch, after);
+        after = keyOf(batch.at(-1)!);
+        const next = this.claim(after);
         next.catch(() => {}); // awaited below, or abandoned when this batch fails
         const outcome = await publishing;
         if (signal.aborted) break; // deposed: leave completion to the next leader
@@ -166,18 +170,18 @@ export class Relay {
     await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued);
   }
 
-  private async publish(batch: ClaimedEvent[]): Promise<Outcome> {
+  /** `after`: the key the batch was claimed after (its job names the range after → last). */
+  private async publish(batch: ClaimedEvent[], after: StreamKey): Promise<Outcome> {
     const first = batch[0]!;
-    const job = await this.o.queue.add('batch', {
-      events: batch.map((e) => ({
-        id: streamId(e.transaction_id, e.position),
-        eventId: e.event_id,
-        entityType: e.entity_type,
-        eventType: e.event_type,
-        message: e.message,
-      })),
-    });
-    const end = await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS });
+    const data = this.o.batches.hold(batch, after);
+    let end;
+    let job;
+    try {
+      job = await this.o.queue.add('batch', data);
+      end = await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS });
+    } finally {
+      this.o.batches.release(data);
+    }
     if (end.ok) {
       this.stuckMs = this.o.stuckMs;
       return { kind: 'published', result: end.result };

@@ -27,7 +27,8 @@ export interface ClaimedEvent {
   message: string;
 }
 
-const CLAIM = `
+/** Outbox rows with their messages, in commit-safe order; `where` narrows them down. */
+const outboxRows = (where: string) => `
   SELECT o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
          o.entity_type, o.event_type, o.requeued,
          json_build_object(
@@ -37,10 +38,15 @@ const CLAIM = `
            'replayed', o.requeued)::text AS message
   FROM outbox AS o
   JOIN events AS e ON e.position = o.position
-  WHERE o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    AND (o.transaction_id, o.position) > ($2::xid8, $3::bigint)
+  WHERE ${where}
   ORDER BY o.transaction_id, o.position
   LIMIT $1`;
+
+const CLAIM = outboxRows(`o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    AND (o.transaction_id, o.position) > ($2::xid8, $3::bigint)`);
+
+const RANGE = outboxRows(`(o.transaction_id, o.position) > ($2::xid8, $3::bigint)
+    AND (o.transaction_id, o.position) <= ($4::xid8, $5::bigint)`);
 
 /**
  * The next batch in commit-safe order, strictly after `after` (a key already handed to
@@ -48,6 +54,18 @@ const CLAIM = `
  */
 export async function claimBatch(db: Queryable, limit: number, after: StreamKey = ZERO_KEY): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({ name: 'relay_claim', text: CLAIM, values: [limit, after.transactionId, after.position] });
+  return rows;
+}
+
+/**
+ * The rows of a batch claimed earlier: after `after`, up to and including `last`. All of
+ * them were below the horizon when claimed, so no row can have joined the range since;
+ * rows already completed (deleted) are simply not there any more.
+ */
+export async function readBatch(db: Queryable, after: StreamKey, last: StreamKey, limit: number): Promise<ClaimedEvent[]> {
+  const { rows } = await db.query<ClaimedEvent>({
+    name: 'relay_read_batch', text: RANGE, values: [limit, after.transactionId, after.position, last.transactionId, last.position],
+  });
   return rows;
 }
 

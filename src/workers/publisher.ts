@@ -6,13 +6,14 @@
  */
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { BatchHandoff } from '../outbox/batches.js';
 import { PoisonEventError } from '../outbox/errors.js';
 import type { PublishJob, PublishResult } from '../outbox/queue.js';
 import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishEvents, type StreamNames } from '../outbox/streams.js';
 
-export function createPublishProcessor(redis: Redis, names: StreamNames, maxMessageBytes: number) {
+export function createPublishProcessor(redis: Redis, names: StreamNames, maxMessageBytes: number, batches: BatchHandoff) {
   return async (job: Job<PublishJob, PublishResult>): Promise<PublishResult> => {
-    const events = job.data.events;
+    const events = await batches.events(job.data);
     const tooBig = events.findIndex((e) => Buffer.byteLength(e.message) > maxMessageBytes);
     const publishable = tooBig === -1 ? events : events.slice(0, tooBig);
     const statuses = await publishEvents(redis, names, publishable);
