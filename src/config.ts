@@ -76,6 +76,12 @@ const schema = z.object({
   L01_CHANNEL_PREFIX: z.string().default(''),
   /** Events per claim and per publish job. */
   L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
+  /**
+   * Under sustained load (a batch of 8 or more that did not fill up), the next claim waits
+   * until this long after the previous job was submitted, so batches grow instead of jobs
+   * multiplying; 0 turns it off. A quiet relay (batches of a few events) never waits.
+   */
+  L01_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
   /** Poll interval covering lost wake-up signals, ms. */
   L01_RELAY_POLL_MS: positiveInt.default(250),
   /** Publish attempts for an event that fails on its own before it is dead-lettered. */

@@ -56,6 +56,7 @@ const relay = new Relay({
   db, queue, queueEvents, batches, log,
   batchSize: config.L01_RELAY_BATCH_SIZE,
   pollMs: config.L01_RELAY_POLL_MS,
+  lingerMs: config.L01_RELAY_LINGER_MS,
   maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,
   lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
   // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
