@@ -1,42 +1,80 @@
 /**
  * 1. Write path: POST /api/agents (auth, validation, entity + event + outbox row in one
- * statement) under wrk (autocannon without it) at each connection level, against pgbench running the same
- * three inserts in one pipelined transaction on the same database server.
+ * statement) under wrk (autocannon without it) at each connection level, against pgbench
+ * running the same three inserts in one pipelined transaction on the same database server.
  *
- * The API runs as `npm start` runs it (supervisor, API, relay worker: the relay publishes
- * while the API writes, as in production). pgbench runs after the service has stopped and
- * its relay has drained, so the baseline is the database alone: the machine's limit for
- * this SQL. Ratio = API req/s ÷ pgbench transactions/s at the same number of connections.
+ * The API runs twice, as real processes:
+ * - `npm start` (supervisor, API, relay worker): the relay publishes while the API writes,
+ *   all on the same 2 cores, as a one-machine install runs it;
+ * - `npm run start:api` alone: the write path by itself, with the relay elsewhere (as
+ *   docker-compose runs it: api and workers in their own containers). Its outbox is left
+ *   for a relay that is not running, as pgbench leaves its rows.
+ * pgbench runs after both have stopped (and the relay drained), so the baseline is the
+ * database alone: the machine's limit for this SQL. Ratio = API req/s ÷ pgbench
+ * transactions/s at the same number of connections.
  */
 import { AGENT_BODY, until, type RunContext } from './lib/context.js';
 import { load, type LoadResult } from './lib/load.js';
 import { AGENT_INSERT_SCRIPT, availableConnections, runPgbench, type PgbenchResult } from './lib/pgbench.js';
 import { progress } from './lib/progress.js';
 import { figure, type BenchResult, type Figure } from './lib/report.js';
-import { createSandbox } from './lib/sandbox.js';
-import { Service } from './lib/service.js';
+import { createSandbox, type Sandbox } from './lib/sandbox.js';
+import { Service, type Kind } from './lib/service.js';
 import { fmt, ratio } from './lib/stats.js';
 
 const RATIO_TARGET = 0.6;
 /** Connections left to everyone else on the shared server when sizing pgbench. */
 const CONNECTION_MARGIN = 10;
 
-async function measureApi(ctx: RunContext, baseUrl: string, service: Service): Promise<LoadResult[]> {
+interface Setup {
+  kind: Kind;
+  /** Row label in the tables. */
+  label: string;
+}
+
+const SETUPS: Setup[] = [
+  { kind: 'all', label: 'npm start (API + relay)' },
+  { kind: 'api', label: 'API alone (start:api)' },
+];
+
+interface ApiRun {
+  setup: Setup;
+  results: LoadResult[];
+}
+
+async function measureApi(ctx: RunContext, sb: Sandbox, setup: Setup, notes: string[]): Promise<ApiRun> {
   const { sizes } = ctx.opts;
-  const url = `${baseUrl}/api/agents`;
-  progress.step('warm-up');
-  await load({ url, method: 'POST', body: AGENT_BODY, connections: sizes.writeConnections[0]!, seconds: sizes.writeWarmupSeconds });
+  const url = `${sb.baseUrl}/api/agents`;
+  progress.step(`starting ${setup.label}`);
+  const service = Service.start(setup.kind, sb.serviceEnv, `write-${setup.kind}`);
+  const rss = ctx.rss.watch('write', service);
   const results: LoadResult[] = [];
-  for (const connections of sizes.writeConnections) {
-    const label = `POST /api/agents, ${connections} connections`;
-    progress.step(label);
-    results.push(await load({
-      url, method: 'POST', body: AGENT_BODY, connections, seconds: sizes.writeSeconds,
-      onProgress: (n) => progress.step(label, `${n} requests`),
-    }));
-    service.assertRunning();
+  try {
+    await service.waitReady(sb.baseUrl);
+    await service.waitChildren();
+    rss.ready();
+    progress.step(`${setup.label}: warm-up`);
+    await load({ url, method: 'POST', body: AGENT_BODY, connections: sizes.writeConnections[0]!, seconds: sizes.writeWarmupSeconds });
+    for (const connections of sizes.writeConnections) {
+      const label = `${setup.label}: POST /api/agents, ${connections} connections`;
+      progress.step(label);
+      results.push(await load({
+        url, method: 'POST', body: AGENT_BODY, connections, seconds: sizes.writeSeconds,
+        onProgress: (n) => progress.step(label, `${n} requests`),
+      }));
+      service.assertRunning();
+    }
+    if (setup.kind === 'all') {
+      progress.step('waiting for the relay to drain the outbox');
+      const drained = await until(async () => (await sb.db.query('SELECT 1 FROM outbox LIMIT 1')).rowCount === 0, 120_000, 250);
+      if (!drained) notes.push('the relay had not drained the outbox 120 s after the API run');
+    }
+  } finally {
+    rss.stop();
+    progress.step(`stopping ${setup.label}`);
+    await service.stop();
   }
-  return results;
+  return { setup, results };
 }
 
 export async function writePath(ctx: RunContext): Promise<BenchResult> {
@@ -44,23 +82,8 @@ export async function writePath(ctx: RunContext): Promise<BenchResult> {
   const sb = await createSandbox(ctx.opts, ctx.runId, 'write');
   const notes: string[] = [];
   try {
-    progress.step('starting the service (npm start)');
-    const service = Service.start('all', sb.serviceEnv, 'write');
-    const rss = ctx.rss.watch('write', service);
-    let api: LoadResult[];
-    try {
-      await service.waitReady(sb.baseUrl);
-      await service.waitChildren();
-      rss.ready();
-      api = await measureApi(ctx, sb.baseUrl, service);
-      progress.step('waiting for the relay to drain the outbox');
-      const drained = await until(async () => (await sb.db.query('SELECT 1 FROM outbox LIMIT 1')).rowCount === 0, 120_000, 250);
-      if (!drained) notes.push('the relay had not drained the outbox 120 s after the API run; pgbench ran anyway');
-    } finally {
-      rss.stop();
-      progress.step('stopping the service');
-      await service.stop();
-    }
+    const runs: ApiRun[] = [];
+    for (const setup of SETUPS) runs.push(await measureApi(ctx, sb, setup, notes));
 
     const pg: PgbenchResult[] = [];
     for (const connections of sizes.writeConnections) {
@@ -71,36 +94,39 @@ export async function writePath(ctx: RunContext): Promise<BenchResult> {
       pg.push(await runPgbench(sb.databaseUrl, AGENT_INSERT_SCRIPT, clients, sizes.writeSeconds));
     }
 
-    notes.push(`load generator: ${api[0]?.tool ?? 'none'}, one process on the same machine`);
-    for (const r of api) {
-      if (r.non2xx || r.errors) notes.push(`API at ${r.connections} connections: ${r.non2xx} non-2xx answers, ${r.errors} connection errors (not counted as throughput)`);
+    notes.push(`load generator: ${runs[0]?.results[0]?.tool ?? 'none'}, one process on the same machine`);
+    for (const run of runs) {
+      for (const r of run.results) {
+        if (r.non2xx || r.errors) notes.push(`${run.setup.label} at ${r.connections} connections: ${r.non2xx} non-2xx answers, ${r.errors} connection errors (not counted as throughput)`);
+      }
     }
     for (const r of pg) if (r.failed) notes.push(`pgbench at ${r.clients} clients: ${r.failed} failed transactions`);
-    return report(api, pg, notes);
+    return report(runs, pg, notes);
   } finally {
     await sb.dispose();
   }
 }
 
-function report(api: LoadResult[], pg: PgbenchResult[], notes: string[]): BenchResult {
+function report(runs: ApiRun[], pg: PgbenchResult[], notes: string[]): BenchResult {
   const figures: Figure[] = [];
   const rows: string[][] = [];
-  api.forEach((a, i) => {
-    const p = pg[i]!;
-    const c = a.connections;
-    figures.push(
-      figure({ bench: 'write', name: `POST /api/agents, ${c} conn`, value: a.rps, unit: 'req/s', baseline: { name: `pgbench ${p.clients} clients`, value: p.tps }, target: { on: 'ratio', op: '>=', limit: RATIO_TARGET } }),
-      figure({ bench: 'write', name: `p50 latency, ${c} conn`, value: a.p50, unit: 'ms', baseline: { name: 'pgbench p50', value: p.latencyMs.p50 } }),
-      figure({ bench: 'write', name: `p99 latency, ${c} conn`, value: a.p99, unit: 'ms', baseline: { name: 'pgbench p99', value: p.latencyMs.p99 } }),
-    );
-    rows.push(
-      ['API  POST /api/agents', String(c), fmt(a.rps), fmt(a.p50), fmt(a.p99), fmt(a.max), String(a.non2xx + a.errors), `${fmt(ratio(a.rps, p.tps), 2)} ×`],
-      ['pgbench  3 inserts, 1 tx', String(p.clients), fmt(p.tps), fmt(p.latencyMs.p50), fmt(p.latencyMs.p99), fmt(p.latencyMs.max), String(p.failed), ''],
-    );
+  pg.forEach((p, i) => {
+    for (const { setup, results } of runs) {
+      const a = results[i]!;
+      const c = a.connections;
+      const short = setup.kind === 'all' ? 'npm start' : 'API alone';
+      figures.push(
+        figure({ bench: 'write', name: `POST /api/agents, ${c} conn, ${short}`, value: a.rps, unit: 'req/s', baseline: { name: `pgbench ${p.clients} clients`, value: p.tps }, target: { on: 'ratio', op: '>=', limit: RATIO_TARGET } }),
+        figure({ bench: 'write', name: `p50 latency, ${c} conn, ${short}`, value: a.p50, unit: 'ms', baseline: { name: 'pgbench p50', value: p.latencyMs.p50 } }),
+        figure({ bench: 'write', name: `p99 latency, ${c} conn, ${short}`, value: a.p99, unit: 'ms', baseline: { name: 'pgbench p99', value: p.latencyMs.p99 } }),
+      );
+      rows.push([setup.label, String(c), fmt(a.rps), fmt(a.p50), fmt(a.p99), fmt(a.max), String(a.non2xx + a.errors), `${fmt(ratio(a.rps, p.tps), 2)} ×`]);
+    }
+    rows.push(['pgbench  3 inserts, 1 tx', String(p.clients), fmt(p.tps), fmt(p.latencyMs.p50), fmt(p.latencyMs.p99), fmt(p.latencyMs.max), String(p.failed), '']);
   });
-  const plotData = api.flatMap((a, i) => [
-    { connections: String(a.connections), system: 'API', rps: a.rps, p99: a.p99 },
-    { connections: String(a.connections), system: 'pgbench', rps: pg[i]!.tps, p99: pg[i]!.latencyMs.p99 },
+  const plotData = pg.flatMap((p, i) => [
+    ...runs.map(({ setup, results }) => ({ connections: String(results[i]!.connections), system: setup.label, rps: results[i]!.rps, p99: results[i]!.p99 })),
+    { connections: String(runs[0]?.results[i]?.connections ?? p.clients), system: 'pgbench', rps: p.tps, p99: p.latencyMs.p99 },
   ]);
   const bars = (field: string, title: string) => ({
     width: 220,
@@ -119,7 +145,7 @@ function report(api: LoadResult[], pg: PgbenchResult[], notes: string[]): BenchR
     table: { headers: ['system', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'API ÷ pgbench'], rows },
     figures,
     notes,
-    data: { api, pgbench: pg.map(({ command, ...rest }) => ({ ...rest, command })), script: AGENT_INSERT_SCRIPT },
+    data: { api: runs.map((r) => ({ setup: r.setup, results: r.results })), pgbench: pg.map(({ command, ...rest }) => ({ ...rest, command })), script: AGENT_INSERT_SCRIPT },
     plot: {
       title: 'Write path: throughput and p99 latency',
       data: { values: plotData },

@@ -6,8 +6,9 @@
  *
  * The app is built with L01_WRITE_CONCURRENCY=1, so that while one statement runs, the
  * other requests queue and batch up. Where the grouping itself is the point, `groupCommit`
- * is called directly: with concurrency 1 the first change goes alone and every change
- * submitted before it settles waits, so the batches are known exactly.
+ * is called directly: creates submitted in one event-loop turn go together at the end of
+ * it, and with concurrency 1 every change submitted while a statement runs waits for it, so
+ * the batches are known exactly.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -63,6 +64,9 @@ const goalData = (agentId: string, extra: Body = {}): Body => ({
   agent_id: agentId, description: `gc-goal-${++n}`, priority: 0, status: 'pending', completed_at: null, ...extra,
 });
 const create = (entity: Entity, data: Body): Create => ({ op: 'create', entity, data, metadata: { request_id: `gc-${n}` } });
+
+/** The end of this event-loop turn: the committer has sent what was submitted so far. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Waits for every change; a rejection is returned as the error, so one failure hides nothing. */
 const settle = (ps: Array<Promise<ChangeResult>>) =>
@@ -125,6 +129,7 @@ describe('concurrent creates are grouped, and each request gets its own answer',
   it('within one transaction, event positions follow the order the creates were submitted', async () => {
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100 });
     const first = commit(create(agents, agentData()));
+    await nextTurn();
     const changes = Array.from({ length: 12 }, () => create(agents, agentData()));
     const results = await Promise.all([first, ...changes.map((c) => commit(c))]);
     const ids = results.map(okId);
@@ -141,18 +146,23 @@ describe('concurrent creates are grouped, and each request gets its own answer',
     expect(outbox.map((o) => o.event_id)).toEqual(batch.map((e) => e.id));
   });
 
-  it('maxBatch caps a statement: 10 waiting creates with maxBatch 3 go as 3 + 3 + 3 + 1', async () => {
+  it('maxBatch caps a statement: 11 creates of one turn with maxBatch 3 go as 3 + 3 + 3 + 2', async () => {
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 3 });
     const results = await Promise.all(Array.from({ length: 11 }, () => commit(create(agents, agentData()))));
     const ids = results.map(okId);
     const events = await eventsOf(ids);
     expect(events.map((e) => e.entity_id)).toEqual(ids);
-    expect(transactionSizes(events)).toEqual([1, 3, 3, 3, 1]);
+    expect(transactionSizes(events)).toEqual([3, 3, 3, 2]);
   });
 
-  it('concurrency 2: the first two creates go at once, alone; the rest wait and go together', async () => {
+  it('concurrency 2: two creates of separate turns go at once, alone; the rest wait and go together', async () => {
     const commit = groupCommit(t.db, { concurrency: 2, maxBatch: 100 });
-    const results = await Promise.all(Array.from({ length: 6 }, () => commit(create(agents, agentData()))));
+    const a = commit(create(agents, agentData()));
+    await nextTurn();
+    const b = commit(create(agents, agentData()));
+    await nextTurn();
+    const rest = Array.from({ length: 4 }, () => commit(create(agents, agentData())));
+    const results = await Promise.all([a, b, ...rest]);
     const events = await eventsOf(results.map(okId));
     const sizes = transactionSizes(events);
     expect(sizes.sort()).toEqual([1, 1, 4]);
@@ -200,6 +210,7 @@ describe('one bad row fails only its own request', () => {
     const parent = await samples.create(agents);
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100 });
     const first = commit(create(goals, goalData(parent.id)));
+    await nextTurn();
     const batch = [goalData(parent.id), goalData(parent.id), goalData(randomUUID()), goalData(parent.id)].map((d) => commit(create(goals, d)));
     const [alone, ...outcomes] = await settle([first, ...batch]);
 
@@ -278,6 +289,7 @@ describe('named ids', () => {
     expect((await api.delete(`/api/agents/${gone.id}`)).statusCode).toBe(200);
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100 });
     const first = commit(create(agents, agentData()));
+    await nextTurn();
     const batch = [agentData(), agentData({ id: gone.id }), agentData()].map((d) => commit(create(agents, d)));
     const [alone, a, used, b] = await Promise.all([first, ...batch]);
     expect(used).toEqual({ ok: false, reason: 'id_used' });
@@ -317,6 +329,7 @@ describe('named ids', () => {
     const id = randomUUID();
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100 });
     const first = commit(create(agents, agentData()));
+    await nextTurn();
     const twins = [agentData({ id }), agentData({ id })];
     const batch = [...twins, agentData()].map((d) => commit(create(agents, d)));
     const [alone, x, y, other] = await settle([first, ...batch]);
@@ -357,8 +370,8 @@ describe('a database that cannot be reached', () => {
         expect(o.result).toBeUndefined();
         expect(databaseUnavailable(o.error), String(o.error)).toBe(true);
       }
-      // The first alone, then the five that waited as one batch: no retry of each.
-      expect(statements).toBe(2);
+      // The six of one turn went as one statement, and none was retried alone.
+      expect(statements).toBe(1);
     } finally {
       await pool.end();
     }
