@@ -81,7 +81,7 @@ const schema = z.object({
    * until this long after the previous job was submitted, so batches grow instead of jobs
    * multiplying; 0 turns it off. A quiet relay (batches of a few events) never waits.
    */
-  L01_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  L01_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
   /** Poll interval covering lost wake-up signals, ms. */
   L01_RELAY_POLL_MS: positiveInt.default(250),
   /** Publish attempts for an event that fails on its own before it is dead-lettered. */
