@@ -1,0 +1,56 @@
+/**
+ * A publish job names its batch by outbox keys (after → last); its events come from the
+ * claiming process's memory, or, in any other process, from the outbox rows in that range
+ * (src/outbox/batches.ts). Both must give the publisher exactly the claimed events, in order.
+ */
+import { describe, expect, it } from 'vitest';
+import { BatchHandoff } from '../src/outbox/batches.js';
+import { claimBatch, completeBatch, keyOf, ZERO_KEY } from '../src/outbox/sql.js';
+import { useTestApp } from './helpers/app.js';
+import { client } from './helpers/http.js';
+
+const t = useTestApp();
+const api = client(() => t.app);
+
+async function writeAgents(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const res = await api.post('/api/agents', { name: `batch-${i}`, agent_type: 'relay-batches' });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+}
+
+describe('publish jobs name their batch by outbox keys', () => {
+  it('another process reads exactly the claimed events from the outbox; the claiming one serves them from memory', async () => {
+    await writeAgents(12);
+    const first = await claimBatch(t.db, 5, ZERO_KEY);
+    const second = await claimBatch(t.db, 5, keyOf(first.at(-1)!));
+    expect(first).toHaveLength(5);
+    expect(second).toHaveLength(5);
+
+    const leader = new BatchHandoff(t.db);
+    const job = leader.hold(second, keyOf(first.at(-1)!));
+    expect(job).toEqual({ after: keyOf(first.at(-1)!), last: keyOf(second.at(-1)!), count: 5 });
+
+    const expected = second.map((e) => ({ id: `${e.transaction_id}-${e.position}`, entityType: 'agent', eventType: 'agent_created', message: e.message }));
+    expect(await leader.events(job)).toEqual(expected);
+
+    // A publisher in another process: nothing in memory, the same events from the outbox,
+    // neither the batch before nor the events after.
+    const other = new BatchHandoff(t.db);
+    const read = await other.events(JSON.parse(JSON.stringify(job)));
+    expect(read.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+    expect(read.map((e) => JSON.parse(e.message))).toEqual(expected.map((e) => JSON.parse(e.message)));
+
+    // Released: the claiming process reads it from the outbox too.
+    leader.release(job);
+    expect((await leader.events(job)).map((e) => e.id)).toEqual(expected.map((e) => e.id));
+  });
+
+  it('a batch already completed (a late, orphaned job) reads as nothing left to publish', async () => {
+    await writeAgents(3);
+    const batch = await claimBatch(t.db, 1000, ZERO_KEY);
+    const job = new BatchHandoff(t.db).hold(batch);
+    await completeBatch(t.db, job.last, []);
+    expect(await new BatchHandoff(t.db).events(job)).toEqual([]);
+  });
+});
