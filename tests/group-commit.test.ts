@@ -168,6 +168,28 @@ describe('concurrent creates are grouped, and each request gets its own answer',
     expect(sizes.sort()).toEqual([1, 1, 4]);
   });
 
+  it('one busy entity cannot starve another: leftovers beyond maxBatch go to the back of the line', async () => {
+    const parent = await samples.create(agents);
+    const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 2 });
+    const many = Array.from({ length: 6 }, () => commit(create(agents, agentData())));
+    const goal = commit(create(goals, goalData(parent.id)));
+    const results = await Promise.all([...many, goal]);
+    const events = await eventsOf(results.map(okId));
+    // Statements in log order: 2 agents, the goal, then the 4 other agents 2 by 2.
+    const byTx = new Map<string, string[]>();
+    for (const e of events) byTx.set(e.transaction_id, [...(byTx.get(e.transaction_id) ?? []), e.event_type]);
+    expect([...byTx.values()]).toEqual([['agent_created', 'agent_created'], ['goal_created'], ['agent_created', 'agent_created'], ['agent_created', 'agent_created']]);
+  });
+
+  it('maxBatchBytes caps a statement by size; a create bigger than the cap still goes, alone', async () => {
+    const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100, maxBatchBytes: 2_000 });
+    const big = 'x'.repeat(3_000);
+    const data = [agentData(), agentData(), agentData({ configuration: { big } }), agentData(), agentData()];
+    const results = await Promise.all(data.map((d) => commit(create(agents, d))));
+    const events = await eventsOf(results.map(okId));
+    expect(transactionSizes(events)).toEqual([2, 1, 2]);
+  });
+
   it('updates and deletes are not held back by the committer: they run as their own statement', async () => {
     const commit = groupCommit(t.db, { concurrency: 1, maxBatch: 100 });
     const id = okId(await commit(create(agents, agentData())));

@@ -1,7 +1,10 @@
 /** What a database error means for the caller, decided in one place. */
 
-/** Postgres SQLSTATE classes that mean "the database is not reachable or not answering". */
-const UNAVAILABLE_CODES = /^(08|57P0[1-3]|53|57014)/;
+/**
+ * Postgres SQLSTATE classes that mean "the database is not reachable or not answering",
+ * or not writable right now (25006: a read-only standby, as during a failover).
+ */
+const UNAVAILABLE_CODES = /^(08|57P0[1-3]|53|57014|25006)/;
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 /** What node-postgres says when the connection, not the statement, failed. */
 const DRIVER_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i;

@@ -17,12 +17,10 @@
 import type { Entity } from './entity.js';
 import { databaseUnavailable } from './errors.js';
 import type { Queryable } from './pool.js';
-import { applyChange, applyCreates, type Change, type ChangeResult } from './write.js';
-
-type Create = Extract<Change, { op: 'create' }>;
+import { applyChange, applyCreateDocs, createDoc, type Change, type ChangeResult, type CreateDoc } from './write.js';
 
 interface Pending {
-  change: Create;
+  doc: CreateDoc;
   resolve: (result: ChangeResult) => void;
   reject: (err: unknown) => void;
 }
@@ -32,7 +30,11 @@ export interface GroupCommitOptions {
   concurrency: number;
   /** Most creates in one statement. */
   maxBatch: number;
+  /** Most bytes of JSON in one statement (a single bigger create still goes, alone). */
+  maxBatchBytes?: number;
 }
+
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 export type ApplyChange = (change: Change) => Promise<ChangeResult>;
 
@@ -41,15 +43,18 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   let running = 0;
   let scheduled = false;
 
-  const settleAlone = (p: Pending) => applyCreates(db, [p.change]).then(([r]) => p.resolve(r!), p.reject);
+  const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_BYTES;
+  const settleAlone = (p: Pending) => applyCreateDocs(db, [p.doc]).then(([r]) => p.resolve(r!), p.reject);
 
   async function run(batch: Pending[]) {
     try {
-      const results = await applyCreates(db, batch.map((p) => p.change));
+      const results = await applyCreateDocs(db, batch.map((p) => p.doc));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1 || databaseUnavailable(err)) for (const p of batch) p.reject(err);
-      else await Promise.all(batch.map(settleAlone));
+      // One at a time, within this batch's slot: an error that every row meets (a trigger,
+      // a permission) costs N more statements, never N at once.
+      else for (const p of batch) await settleAlone(p);
     }
   }
 
@@ -58,8 +63,15 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
     while (running < opts.concurrency && waiting.size > 0) {
       // The entity waiting longest first (Map keeps insertion order).
       const [entity, queue] = waiting.entries().next().value as [Entity, Pending[]];
-      const batch = queue.splice(0, opts.maxBatch);
-      if (queue.length === 0) waiting.delete(entity);
+      let n = 0;
+      for (let bytes = 0; n < queue.length && n < opts.maxBatch; n++) {
+        bytes += queue[n]!.doc.json.length;
+        if (n > 0 && bytes > maxBytes) break;
+      }
+      const batch = queue.splice(0, n);
+      waiting.delete(entity);
+      // Creates left over go to the back: one busy entity cannot starve the others.
+      if (queue.length > 0) waiting.set(entity, queue);
       running++;
       void run(batch).finally(() => {
         running--;
@@ -71,9 +83,10 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   return (change) => {
     if (change.op !== 'create') return applyChange(db, change);
     return new Promise<ChangeResult>((resolve, reject) => {
+      const pending = { doc: createDoc(change), resolve, reject };
       const queue = waiting.get(change.entity);
-      if (queue) queue.push({ change, resolve, reject });
-      else waiting.set(change.entity, [{ change, resolve, reject }]);
+      if (queue) queue.push(pending);
+      else waiting.set(change.entity, [pending]);
       if (!scheduled && running < opts.concurrency) {
         scheduled = true;
         setImmediate(pump);

@@ -179,35 +179,45 @@ interface ResultRow {
   body: string | null;
 }
 
-type Create = Extract<Change, { op: 'create' }>;
+export type Create = Extract<Change, { op: 'create' }>;
+
+/** One create as the statement's input: its id (drawn here when the client named none) and its JSON. */
+export interface CreateDoc {
+  entity: Entity;
+  id: string;
+  json: string;
+}
+
+export function createDoc(c: Create): CreateDoc {
+  const named = typeof c.data.id === 'string';
+  // Postgres answers with the canonical (lowercase) text of a uuid: look results up by it.
+  const id = named ? (c.data.id as string).toLowerCase() : randomUUID();
+  const doc = named ? { d: c.data, m: c.metadata, n: true } : { d: { ...c.data, id }, m: c.metadata };
+  return { entity: c.entity, id, json: JSON.stringify(doc) };
+}
 
 /**
  * Creates of one entity, in one statement and one transaction; results in the order of
- * `changes`. Throws (nothing written) when any row fails a constraint.
+ * `docs`. Throws (nothing written) when any row fails a constraint.
  */
-export async function applyCreates(db: Queryable, changes: readonly Create[]): Promise<ChangeResult[]> {
-  const entity = changes[0]!.entity;
-  const docs: unknown[] = [];
-  const ids: string[] = [];
-  for (const c of changes) {
-    if (c.entity !== entity) throw new Error('applyCreates: one entity per batch');
-    const named = typeof c.data.id === 'string';
-    // Postgres answers with the canonical (lowercase) text of a uuid: look results up by it.
-    const id = named ? (c.data.id as string).toLowerCase() : randomUUID();
-    ids.push(id);
-    docs.push(named ? { d: c.data, m: c.metadata, n: true } : { d: { ...c.data, id }, m: c.metadata });
-  }
+export async function applyCreateDocs(db: Queryable, docs: readonly CreateDoc[]): Promise<ChangeResult[]> {
+  const entity = docs[0]!.entity;
+  if (docs.some((d) => d.entity !== entity)) throw new Error('applyCreates: one entity per batch');
   // Named statements are parsed and planned once per connection.
-  const { rows } = await db.query<ResultRow>({ name: `${entity.table}_create`, text: statementsFor(entity).create, values: [JSON.stringify(docs)] });
+  const { rows } = await db.query<ResultRow>({
+    name: `${entity.table}_create`, text: statementsFor(entity).create, values: [`[${docs.map((d) => d.json).join(',')}]`],
+  });
   const byId = new Map<string, ResultRow>();
   for (const row of rows) byId.set(row.id!, row);
-  return ids.map((id): ChangeResult => {
+  return docs.map(({ id }): ChangeResult => {
     const row = byId.get(id);
     // The only row the statement leaves out is one naming the id of a deleted entity (the id
     // of a live one fails the insert: a duplicate key, 409 "id … already exists").
     return row ? { ok: true, id, version: row.version!, body: row.body! } : { ok: false, reason: 'id_used' };
   });
 }
+
+export const applyCreates = (db: Queryable, changes: readonly Create[]) => applyCreateDocs(db, changes.map(createDoc));
 
 /** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
 export async function applyChange(db: Queryable, change: Change): Promise<ChangeResult> {

@@ -9,14 +9,18 @@ const POISON = 'poison';
 
 export class PoisonEventError extends Error {
   override name = 'PoisonEventError';
-  /** `index` is the event's place in its batch: the events before it were published. */
-  constructor(readonly index: number, readonly reason: string) {
-    super(`${POISON}:${index}:${reason}`);
+  /**
+   * `streamId` names the event (`<transaction_id>-<position>`): the events of its batch
+   * before it were published. By id, not by place in the batch: a publisher that read the
+   * batch from the outbox may hold fewer rows than the relay claimed.
+   */
+  constructor(readonly streamId: string, readonly reason: string) {
+    super(`${POISON}:${streamId}:${reason}`);
   }
 
   /** BullMQ keeps only the message of a failed job: read a PoisonEventError back from it. */
   static parse(message: string): PoisonEventError | null {
-    const m = /^poison:(\d+):([\s\S]*)$/.exec(message);
-    return m ? new PoisonEventError(Number(m[1]), m[2]!) : null;
+    const m = /^poison:(\d+-\d+):([\s\S]*)$/.exec(message);
+    return m ? new PoisonEventError(m[1]!, m[2]!) : null;
   }
 }

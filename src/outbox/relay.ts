@@ -28,6 +28,7 @@ import type { PublishJob, PublishResult } from './queue.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
 import { sleep } from './sleep.js';
 import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, ZERO_KEY, type ClaimedEvent, type StreamKey } from './sql.js';
+import { streamId } from './streams.js';
 
 export interface RelayOptions {
   db: Queryable;
@@ -136,7 +137,8 @@ export class Relay {
         after = keyOf(batch.at(-1)!);
         const linger = batch.length >= LINGER_FROM && batch.length < this.o.batchSize ? (this.o.lingerMs ?? 0) : 0;
         const claimAfter = after;
-        const next = (linger > 0 ? sleep(linger, signal) : Promise.resolve()).then(() => this.claim(claimAfter));
+        const next = (linger > 0 ? sleep(linger, signal) : Promise.resolve()).then(() =>
+          signal.aborted ? [] : this.claim(claimAfter)); // deposed or stopping: claim nothing more
         next.catch(() => {}); // awaited below, or abandoned when this batch fails
         const outcome = await publishing;
         if (signal.aborted) break; // deposed: leave completion to the next leader
@@ -168,7 +170,12 @@ export class Relay {
     if (outcome.kind === 'systemic') {
       throw new Error(`publishing failed for a reason outside the events: ${outcome.reason}`);
     }
-    const { index, reason } = outcome.error;
+    const { streamId: poisonId, reason } = outcome.error;
+    const index = batch.findIndex((e) => streamId(e.transaction_id, e.position) === poisonId);
+    if (index === -1) {
+      // Not an event of this batch (a deposed leader's job?): dead-letter nothing, retry.
+      throw new Error(`publish job reported event ${poisonId} as poison, which its batch does not hold: ${reason}`);
+    }
     if (index > 0) {
       await this.complete(batch.slice(0, index));
       // The events before it went out (the job's failed attempts published them).

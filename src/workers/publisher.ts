@@ -9,22 +9,24 @@ import type { Redis } from 'ioredis';
 import type { BatchHandoff } from '../outbox/batches.js';
 import { PoisonEventError } from '../outbox/errors.js';
 import type { PublishJob, PublishResult } from '../outbox/queue.js';
-import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishEvents, type StreamNames } from '../outbox/streams.js';
+import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishEvents, type OutgoingEvent, type StreamNames } from '../outbox/streams.js';
 
 export function createPublishProcessor(redis: Redis, names: StreamNames, maxMessageBytes: number, batches: BatchHandoff) {
   return async (job: Job<PublishJob, PublishResult>): Promise<PublishResult> => {
-    const events = await batches.events(job.data);
+    // A job queued by a relay of the previous version carries its events (rolling deploy).
+    const legacy = (job.data as { events?: OutgoingEvent[] }).events;
+    const events = Array.isArray(legacy) ? legacy : await batches.events(job.data);
     const tooBig = events.findIndex((e) => Buffer.byteLength(e.message) > maxMessageBytes);
     const publishable = tooBig === -1 ? events : events.slice(0, tooBig);
     const statuses = await publishEvents(redis, names, publishable);
 
     const conflict = statuses.indexOf(CONFLICT);
     if (conflict !== -1) {
-      throw new PoisonEventError(conflict, `stream conflict: the global stream is past ${events[conflict]!.id} but does not hold it (Redis lost data, or the database was restored behind it)`);
+      throw new PoisonEventError(events[conflict]!.id, `stream conflict: the global stream is past ${events[conflict]!.id} but does not hold it (Redis lost data, or the database was restored behind it)`);
     }
     if (tooBig !== -1) {
       const bytes = Buffer.byteLength(events[tooBig]!.message);
-      throw new PoisonEventError(tooBig, `message of ${bytes} bytes exceeds L01_MAX_MESSAGE_BYTES (${maxMessageBytes})`);
+      throw new PoisonEventError(events[tooBig]!.id, `message of ${bytes} bytes exceeds L01_MAX_MESSAGE_BYTES (${maxMessageBytes})`);
     }
     return {
       published: statuses.filter((s) => s === PUBLISHED).length,
