@@ -34,7 +34,9 @@ export function checkOrder(from: string | undefined, to: string | undefined): vo
  * `to`. Normalised to UTC ISO strings.
  */
 export function aggregateRange(from: string | undefined, to: string | undefined, bucket: string, now = Date.now()) {
-  const end = to === undefined ? now : Date.parse(to);
+  // `to` is exclusive and has millisecond precision, while Postgres stamps microseconds: the
+  // default ends after the current millisecond, so a metric recorded in it is counted.
+  const end = to === undefined ? now + 1 : Date.parse(to);
   const start = from === undefined ? end - 86_400_000 : Date.parse(from);
   if (start >= end) throw badQuery('from', to === undefined ? 'must be in the past (to defaults to now)' : 'must be before to');
   const seconds = bucketSeconds(bucket);
