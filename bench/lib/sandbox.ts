@@ -105,9 +105,6 @@ export async function createSandbox(opts: Options, runId: string, bench: string)
       LOG_LEVEL: opts.logLevel,
       L01_REDIS_PREFIX: prefix,
       L01_CHANNEL_PREFIX: prefix,
-      // One token sends everything here: the default budget (100,000 requests per 10 s per
-      // caller, i.e. 10,000/s) would cap the write benchmark. The limiter still runs.
-      L01_RATE_LIMIT_MAX: '100000000',
     },
     redis,
     db,

@@ -64,13 +64,14 @@ function stampedColumns(entity: Entity): Map<string, string[]> {
 /**
  * The value written to a column: the patched value, or now() for a status timestamp when
  * the entity enters one of its statuses (or is created in one) and the client did not set it.
+ * `update`: the previous status and the patch parameter; absent for a create.
  */
-function columnValue(entity: Entity, column: string, patchParam: string, previousStatus: string | null): string {
+function columnValue(entity: Entity, column: string, update?: { previousStatus: string; patchParam: string }): string {
   const statuses = stampedColumns(entity).get(column);
   if (!statuses) return `p.${ident(column)}`;
   const entered = `p.status IN (${statuses.map(literal).join(', ')})`;
-  if (previousStatus === null) return `CASE WHEN ${entered} THEN COALESCE(p.${ident(column)}, now()) ELSE p.${ident(column)} END`;
-  return `CASE WHEN ${entered} AND p.status IS DISTINCT FROM ${previousStatus} AND NOT (${patchParam}::jsonb ? ${literal(column)}) THEN now() ELSE p.${ident(column)} END`;
+  if (!update) return `CASE WHEN ${entered} THEN COALESCE(p.${ident(column)}, now()) ELSE p.${ident(column)} END`;
+  return `CASE WHEN ${entered} AND p.status IS DISTINCT FROM ${update.previousStatus} AND NOT (${update.patchParam}::jsonb ? ${literal(column)}) THEN now() ELSE p.${ident(column)} END`;
 }
 
 /** Tail shared by all three statements: events and outbox rows from the changed row `r`. */
@@ -132,7 +133,7 @@ function buildStatements(entity: Entity): Statements {
   ),
   r AS (
     INSERT INTO ${table} (id, ${cols.map(ident).join(', ')}, version, created_at, updated_at)
-    SELECT p.id, ${cols.map((c) => columnValue(entity, c, '', null)).join(', ')}, 1, now(), now()
+    SELECT p.id, ${cols.map((c) => columnValue(entity, c)).join(', ')}, 1, now(), now()
     FROM src AS p ORDER BY p.__ord
     RETURNING *
   ),${eventsAndOutbox(entity, 'created', 'r.version', 's.__meta', false, 'r JOIN src AS s ON s.id = r.id', 's.__ord, ')}
@@ -145,7 +146,7 @@ function buildStatements(entity: Entity): Statements {
   ),
   r AS (
     UPDATE ${table} AS t SET (${cols.map(ident).join(', ')}, version, updated_at) =
-      (SELECT ${cols.map((c) => columnValue(entity, c, '$2', 't.status')).join(', ')}, t.version + 1, now()
+      (SELECT ${cols.map((c) => columnValue(entity, c, { previousStatus: 't.status', patchParam: '$2' })).join(', ')}, t.version + 1, now()
        FROM jsonb_populate_record(t, $2::jsonb) AS p)
     FROM cur
     WHERE t.id = cur.id AND ($3::int IS NULL OR cur.version = $3::int)

@@ -5,8 +5,8 @@
  * that did not claim them (another worker process, or a retry after a restart) reads the
  * same rows from the outbox, where they stay until the batch is completed.
  *
- * Measured on a 1,000-event batch (740 KB of messages): a job carrying the messages cost
- * 15.5 ms of BullMQ work, an empty one 2.8 ms (bench/ drain profile, README).
+ * Measured by `npm run bench` on the 100k-event drain, same machine, same day: 32,336
+ * events/s with the messages in the jobs, 58,316–70,390 with jobs naming key ranges.
  */
 import type { Queryable } from '../db/pool.js';
 import type { PublishJob } from './queue.js';

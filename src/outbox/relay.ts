@@ -136,9 +136,8 @@ export class Relay {
         const publishing = this.publish(batch, after);
         after = keyOf(batch.at(-1)!);
         const linger = batch.length >= LINGER_FROM && batch.length < this.o.batchSize ? (this.o.lingerMs ?? 0) : 0;
-        const claimAfter = after;
         const next = (linger > 0 ? sleep(linger, signal) : Promise.resolve()).then(() =>
-          signal.aborted ? [] : this.claim(claimAfter)); // deposed or stopping: claim nothing more
+          signal.aborted ? [] : this.claim(after)); // deposed or stopping: claim nothing more
         next.catch(() => {}); // awaited below, or abandoned when this batch fails
         const outcome = await publishing;
         if (signal.aborted) break; // deposed: leave completion to the next leader
@@ -196,14 +195,7 @@ export class Relay {
   private async publish(batch: ClaimedEvent[], after: StreamKey): Promise<Outcome> {
     const first = batch[0]!;
     const data = this.o.batches.hold(batch, after);
-    let end;
-    let job;
-    try {
-      job = await this.o.queue.add('batch', data);
-      end = await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS });
-    } finally {
-      this.o.batches.release(data);
-    }
+    const { job, end } = await this.runJob(data).finally(() => this.o.batches.release(data));
     if (end.ok) {
       this.stuckMs = this.o.stuckMs;
       return { kind: 'published', result: end.result };
@@ -213,6 +205,12 @@ export class Relay {
     this.stuckMs = Math.min(this.stuckMs * 2, JOB_TIMEOUT_MS);
     this.o.log.warn({ jobId: job.id, firstEvent: first.event_id, batch: batch.length, err: end.reason }, 'publish job did not complete');
     return { kind: 'systemic', reason: end.reason };
+  }
+
+  /** Submits one publish job and waits for its end. */
+  private async runJob(data: PublishJob) {
+    const job = await this.o.queue.add('batch', data);
+    return { job, end: await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS }) };
   }
 
   private async warnIfHeldBack(): Promise<void> {

@@ -3,7 +3,7 @@
  * update (PUT and PATCH, both partial), delete, history, and one nested list per foreign
  * key pointing at it (`/api/agents/{id}/goals`). All writes go through `applyChange`.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { entities } from '../../db/entities/index.js';
@@ -11,16 +11,12 @@ import type { Entity } from '../../db/entity.js';
 import { entityHistory, hasHistory } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntities } from '../../db/read.js';
-import type { ChangeResult } from '../../db/write.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound } from '../problems.js';
 import { ifMatchHeaders as ifMatch, sendJson as json, sendWritten, type RouteDeps, type Writer } from '../respond.js';
 import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
-
-const written = (reply: FastifyReply, entity: Entity, id: string, result: ChangeResult, status = 200) =>
-  sendWritten(reply, result, entity.label, id, status);
 
 const historyQuery = z.strictObject(pagination);
 
@@ -53,7 +49,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   }, async (req, reply) => {
     const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
     if (result.ok) reply.header('location', `${base}/${result.id}`);
-    return written(reply, entity, '', result, 201);
+    return sendWritten(reply, result, entity.label, '', 201);
   });
 
   for (const method of ['put', 'patch'] as const) {
@@ -65,7 +61,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
         op: 'update', entity, id: req.params.id, data: req.body as Record<string, unknown>,
         expectedVersion: expectedVersion(req), metadata: eventMetadata(req),
       });
-      return written(reply, entity, req.params.id, result);
+      return sendWritten(reply, result, entity.label, req.params.id);
     });
   }
 
@@ -74,7 +70,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
     schema: secured({ tags, summary: `Delete a ${entity.singular}`, params: idParams, headers: ifMatch, response: { 200: z.object({ message: z.string() }), ...problemResponses } }),
   }, async (req, reply) => {
     const result = await write({ op: 'delete', entity, id: req.params.id, expectedVersion: expectedVersion(req), metadata: eventMetadata(req) });
-    if (!result.ok) return written(reply, entity, req.params.id, result);
+    if (!result.ok) return sendWritten(reply, result, entity.label, req.params.id);
     return reply.send({ message: `${entity.label} deleted successfully` });
   });
 
