@@ -16,5 +16,5 @@ COPY --from=build /app/dist ./dist
 COPY drizzle ./drizzle
 USER node
 EXPOSE 8001
-# Same flags as `npm run start:api` (src/runtime.ts).
-CMD ["node", "--max-old-space-size=112", "dist/server.js"]
+# As `npm run start:api`: the supervisor runs the API with the flags of src/runtime.ts.
+CMD ["node", "dist/supervisor.js", "api"]

@@ -18,7 +18,9 @@ import { createSandbox, type Sandbox } from './lib/sandbox.js';
 import { Service } from './lib/service.js';
 import { fmt } from './lib/stats.js';
 import { XminWatch, xminNote } from './lib/xmin-watch.js';
-import { claimBatch, ZERO_KEY, keyOf } from '../src/outbox/sql.js';
+import { toOutgoing } from '../src/outbox/batches.js';
+import { claimBatch, keyOf } from '../src/outbox/sql.js';
+import { ZERO_ENTRY as ZERO_KEY } from '../src/wire/entry-id.js';
 
 const TARGET_EVENTS_PER_S = 40_000;
 /** The service's default L01_RELAY_BATCH_SIZE, unless the environment sets one. */
@@ -35,7 +37,7 @@ interface ClaimResult {
 async function claimBaseline(sb: Sandbox): Promise<ClaimResult> {
   const client = await sb.db.connect();
   try {
-    await claimBatch(client, 1); // prepares the named statement, as the relay's first claim does
+    await claimBatch(client, 1, ZERO_KEY); // prepares the named statement, as the relay's first claim does
     let after = ZERO_KEY;
     let events = 0;
     let batches = 0;
@@ -46,7 +48,8 @@ async function claimBaseline(sb: Sandbox): Promise<ClaimResult> {
       if (batch.length === 0) break;
       events += batch.length;
       batches++;
-      for (const e of batch) bytes += e.message.length;
+      // The messages as the relay writes them (wire/message.ts), from the claimed parts.
+      for (const e of batch) bytes += toOutgoing(e).message.length;
       after = keyOf(batch.at(-1)!);
     }
     const seconds = (performance.now() - start) / 1000;

@@ -1,9 +1,13 @@
-import { ConfigError, loadConfig, type Config } from './config.js';
-
 /**
- * Loads the configuration for an entry point; a bad value prints one clear line and
- * exits 1 (no stack trace: the operator needs the variable name, not our internals).
+ * What every process does first: read the configuration (a bad value prints one clear line
+ * and exits 1, with no stack trace: the operator needs the variable name, not our
+ * internals), make its logger, and bring the database up to date (once, under a lock).
  */
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateDatabase } from './db/database.js';
+import { createLogger } from './logger.js';
+
 export function configOrExit(): Config {
   try {
     return loadConfig();
@@ -21,4 +25,17 @@ export function describeStartupError(err: unknown): string {
   const e = err as { code?: string; message?: string };
   if (e.code === 'ECONNREFUSED') return `cannot connect (${e.message}); is PostgreSQL running?`;
   return e.message ?? String(err);
+}
+
+/** Configuration, logger and a migrated database for process `name`; exits 1 when any fails. */
+export async function startProcess(name: string): Promise<{ config: Config; log: Logger }> {
+  const config = configOrExit();
+  const log = createLogger(config.LOG_LEVEL, name);
+  try {
+    await migrateDatabase(config.DATABASE_URL);
+  } catch (err) {
+    log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
+    process.exit(1);
+  }
+  return { config, log };
 }

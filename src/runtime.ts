@@ -1,6 +1,6 @@
 /**
- * How the service's processes are launched, in one place (the supervisor and the bench
- * harness use it; package.json's start scripts repeat the flags).
+ * How the service's processes are launched, in one place: the supervisor (every start
+ * script and container goes through it) and the bench harness use these flags.
  *
  * `npm start` runs the compiled `dist/` (built by `npm run build`): running the TypeScript
  * sources through tsx costs a loader thread, ~45 MB of RSS per process. The old-space cap

@@ -1,24 +1,14 @@
 /** The API process: `npm run start:api`. Builds the app from its dependencies and serves it. */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './api/app.js';
-import { migrateDatabase } from './db/database.js';
 import { createPool } from './db/pool.js';
-import { configOrExit, describeStartupError } from './entry.js';
-import { createLogger } from './logger.js';
+import { startProcess } from './entry.js';
 import { stopWithSupervisor } from './supervised.js';
-import { createPublishQueue } from './outbox/queue.js';
+import { createPublishQueue } from './workers/queue.js';
 import { createCommitSignal } from './outbox/signal.js';
 import { createRedis } from './redis.js';
 
-const config = configOrExit();
-const log = createLogger(config.LOG_LEVEL, 'l01-api');
-
-try {
-  await migrateDatabase(config.DATABASE_URL);
-} catch (err) {
-  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
-  process.exit(1);
-}
+const { config, log } = await startProcess('l01-api');
 
 const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api' }, log);
 const redis = createRedis(config.REDIS_URL, log, 'l01-api');

@@ -1,18 +1,18 @@
 /**
- * `npm start`: migrates once, then runs the API and the relay worker as separate OS
- * processes and keeps them running. A child that dies is restarted after 500 ms (a crash
- * loop backs off to 5 s); SIGTERM/SIGINT is passed to both, and the supervisor exits when
- * they have stopped (or kills them after 15 s).
+ * The launcher of every process: `npm start` runs the API and the relay worker,
+ * `npm run start:api` / `start:worker` (and the containers) one of them:
+ *
+ *   node dist/supervisor.js [api] [worker]      (no argument: both)
+ *
+ * It migrates once, then runs each as a separate OS process with the Node flags of
+ * runtime.ts, and keeps them running. A child that dies is restarted after 500 ms (a crash
+ * loop backs off to 5 s); SIGTERM/SIGINT is passed to the children, and the supervisor
+ * exits when they have stopped (or kills them after 15 s).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { migrateDatabase } from './db/database.js';
-import { configOrExit, describeStartupError } from './entry.js';
-import { createLogger } from './logger.js';
+import { startProcess } from './entry.js';
 import { nodeArgs } from './runtime.js';
-
-const config = configOrExit();
-const log = createLogger(config.LOG_LEVEL, 'l01-supervisor');
 
 // Beside this file: server.js/worker.js when running the build, .ts when run from sources.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -22,12 +22,15 @@ const CHILDREN = {
 } as const;
 type Name = keyof typeof CHILDREN;
 
-try {
-  await migrateDatabase(config.DATABASE_URL);
-} catch (err) {
-  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
+const asked = process.argv.slice(2);
+const unknown = asked.filter((a) => !(a in CHILDREN));
+if (unknown.length > 0) {
+  process.stderr.write(`l01: unknown process ${unknown.join(', ')}; run: supervisor.js [api] [worker]\n`);
   process.exit(1);
 }
+const names: Name[] = asked.length > 0 ? [...new Set(asked as Name[])] : ['api', 'worker'];
+
+const { log } = await startProcess('l01-supervisor');
 
 let stopping = false;
 const running = new Map<Name, ChildProcess>();
@@ -72,5 +75,4 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 const parent = process.ppid;
 setInterval(() => process.ppid !== parent && stop('SIGTERM'), 1000).unref();
 process.on('SIGINT', () => stop('SIGINT'));
-start('api');
-start('worker');
+for (const name of names) start(name);

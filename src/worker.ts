@@ -1,33 +1,28 @@
 /**
  * The relay worker process: `npm run start:worker`. Every worker runs a BullMQ publisher;
- * the one holding the advisory lock also runs the relay that feeds it.
+ * the one holding the advisory lock also runs the relay that feeds it. The composition
+ * root of the relay: outbox/ is its Postgres side (claim, complete, dead letters,
+ * leadership, wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
  */
 import closeWithGrace from 'close-with-grace';
-import { migrateDatabase } from './db/database.js';
+import { entities } from './db/entities/index.js';
 import { createPool } from './db/pool.js';
-import { configOrExit, describeStartupError } from './entry.js';
-import { createLogger } from './logger.js';
-import { createWorkerMetrics } from './metrics/relay.js';
-import { startMetricsServer } from './metrics/server.js';
-import { stopWithSupervisor } from './supervised.js';
+import { startProcess } from './entry.js';
 import { BatchHandoff } from './outbox/batches.js';
 import { runAsLeader } from './outbox/leadership.js';
-import { createPublishQueue, createPublishWorker, createQueueEvents } from './outbox/queue.js';
-import { checkRedisPolicy } from './outbox/redis-policy.js';
 import { Relay } from './outbox/relay.js';
-import { eventStreamKeys, StreamTrimmer } from './outbox/retention.js';
 import { createRedis } from './redis.js';
+import { stopWithSupervisor } from './supervised.js';
+import { eventStreamKeys } from './wire/names.js';
+import { createWorkerMetrics } from './workers/metrics.js';
+import { startMetricsServer } from './workers/metrics-server.js';
+import { createJobRunner } from './workers/publish-job.js';
 import { createPublishProcessor } from './workers/publisher.js';
+import { createPublishQueue, createPublishWorker, createQueueEvents } from './workers/queue.js';
+import { checkRedisPolicy } from './workers/redis-policy.js';
+import { StreamTrimmer } from './workers/retention.js';
 
-const config = configOrExit();
-const log = createLogger(config.LOG_LEVEL, 'l01-worker');
-
-try {
-  await migrateDatabase(config.DATABASE_URL);
-} catch (err) {
-  log.fatal({ err: describeStartupError(err) }, 'cannot prepare the database');
-  process.exit(1);
-}
+const { config, log } = await startProcess('l01-worker');
 
 const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-worker' }, log);
 // Publishing fails fast while Redis is away (no offline queue): the job fails, BullMQ or the relay retries.
@@ -36,7 +31,9 @@ await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX };
 const batches = new BatchHandoff(db);
-const worker = createPublishWorker(config, createPublishProcessor(redis, names, config.L01_MAX_MESSAGE_BYTES, batches));
+const worker = createPublishWorker(config, createPublishProcessor({
+  redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
+}));
 const queue = createPublishQueue(config);
 const queueEvents = createQueueEvents(config);
 // BullMQ reconnects by itself; its connection errors are expected while Redis is away.
@@ -53,20 +50,20 @@ const metricsServer = config.L01_WORKER_METRICS_PORT > 0
 
 const stop = new AbortController();
 const relay = new Relay({
-  db, queue, queueEvents, batches, log,
+  db, batches, log,
+  // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
+  publish: createJobRunner({ queue, queueEvents, stuckMs: 3000, log }),
   batchSize: config.L01_RELAY_BATCH_SIZE,
   pollMs: config.L01_RELAY_POLL_MS,
   lingerMs: config.L01_RELAY_LINGER_MS,
   maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,
   lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
-  // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
-  stuckMs: 3000,
   metrics: metrics.relay,
 });
 // Stream retention runs on the leader only, while it leads (off unless configured).
 const trimmer = new StreamTrimmer({
   redis, log,
-  streams: eventStreamKeys(names),
+  streams: eventStreamKeys(names, entities.map((e) => e.singular)),
   policy: { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN },
   intervalMs: config.L01_STREAM_TRIM_INTERVAL_MS,
   onTrim: metrics.trimmed,

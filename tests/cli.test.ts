@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { entityByTable } from '../src/db/entities/index.js';
 import { applyChange } from '../src/db/write.js';
 import { claimBatch, deadLetter } from '../src/outbox/sql.js';
-import { globalStream } from '../src/outbox/streams.js';
+import { ZERO_ENTRY } from '../src/wire/entry-id.js';
+import { globalStream } from '../src/wire/names.js';
 import { writeHistory } from './cli.history.js';
 import { dropDatabase, databaseUrl, useTestDatabase } from './helpers/database.js';
 import { deleteKeys, waitFor } from './consumer.support.js';
@@ -118,7 +119,7 @@ describe('l01 dead-letters and outbox status (no relay running)', () => {
   it('lists, shows, retries (back to the outbox) and discards dead letters', async () => {
     // Claimable once every older transaction on the (shared) server has ended.
     let batch: Awaited<ReturnType<typeof claimBatch>> = [];
-    await waitFor(async () => (batch = await claimBatch(db, 2)).length === 2, 30_000, 'two claimable outbox rows');
+    await waitFor(async () => (batch = await claimBatch(db, 2, ZERO_ENTRY)).length === 2, 30_000, 'two claimable outbox rows');
     for (const e of batch) await deadLetter(db, e, 8, 'message larger than L01_MAX_MESSAGE_BYTES');
     ids = batch.map((e) => e.event_id);
 

@@ -1,7 +1,8 @@
 /** Shared by the consumer tests: a private key prefix on the shared Redis, and events published as the relay does. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { publishEvents, type StreamNames } from '../src/outbox/streams.js';
+import type { WireNames as StreamNames } from '../src/wire/names.js';
+import { publishEvents } from '../src/workers/publish.js';
 
 export function testNames(): StreamNames {
   const tag = randomBytes(5).toString('hex');

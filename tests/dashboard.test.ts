@@ -6,11 +6,12 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { sessions } from '../src/api/admin/session.js';
+import { keyStore, sessions } from '../src/api/auth/index.js';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
-import { createPublishQueue } from '../src/outbox/queue.js';
+import { createPublishQueue } from '../src/workers/queue.js';
 import { claimBatch, deadLetter } from '../src/outbox/sql.js';
+import { ZERO_ENTRY } from '../src/wire/entry-id.js';
 import { useTestApp } from './helpers/app.js';
 import { deleteKeys, testPrefix, waitFor } from './metrics.support.js';
 
@@ -30,7 +31,7 @@ async function deadLetters(errors: string[]): Promise<string[]> {
   // Rows become claimable once every older transaction on the server has ended (other test files run too).
   const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
   const batch = await waitFor(async () => {
-    const b = await claimBatch(t.db, 1000);
+    const b = await claimBatch(t.db, 1000, ZERO_ENTRY);
     return b.length === Number(rows[0]!.n) && b;
   }, 20_000, 'the outbox rows to be claimable');
   const mine = batch.slice(-errors.length);
@@ -78,7 +79,10 @@ describe('signing in (no token in any URL)', () => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/admin/queues');
     const set = String(res.headers['set-cookie']);
-    expect(set).toMatch(/^l01_admin=v1\.[0-9a-f]{12}\.\d+\.[\w-]{43}; /);
+    // <key id>.<expires ms>.<HMAC-SHA256, base64 without padding: 43 characters> (URL-encoded)
+    const [, expires, signature] = /^l01_admin=[0-9a-f]{12}\.(\d+)\.([^;]+); /.exec(set) ?? [];
+    expect(Number(expires) - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(decodeURIComponent(signature ?? '')).toMatch(/^[A-Za-z0-9+/]{43}$/);
     expect(set).toContain('Path=/admin');
     expect(set).toContain('HttpOnly');
     expect(set).toContain('SameSite=Strict');
@@ -104,8 +108,8 @@ describe('signing in (no token in any URL)', () => {
   it('refuses a tampered, expired or foreign session cookie', async () => {
     const [name, value] = cookie.split('=') as [string, string];
     const tampered = `${name}=${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`;
-    const expired = `${name}=${sessions([{ token: adminKey, scope: 'admin' }]).issue(adminKey, Date.now() - 16 * 60_000)}`;
-    const foreign = `${name}=${sessions([{ token: 'another-admin-key-0123456789abcdef', scope: 'admin' }]).issue('another-admin-key-0123456789abcdef')}`;
+    const expired = `${name}=${sessions(keyStore([{ token: adminKey, scope: 'admin' }])).issue(adminKey, Date.now() - 16 * 60_000)}`;
+    const foreign = `${name}=${sessions(keyStore([{ token: 'another-admin-key-0123456789abcdef', scope: 'admin' }])).issue('another-admin-key-0123456789abcdef')}`;
     for (const c of [tampered, expired, foreign, `${name}=`]) {
       expect((await page('/admin/dead-letters', { cookie: c })).statusCode, c).toBe(303);
     }

@@ -12,7 +12,9 @@ import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { claimBatch, deadLetter } from '../src/outbox/sql.js';
-import { entityStream, publishEvents } from '../src/outbox/streams.js';
+import { ZERO_ENTRY } from '../src/wire/entry-id.js';
+import { entityStream } from '../src/wire/names.js';
+import { publishEvents } from '../src/workers/publish.js';
 import { createRedis } from '../src/redis.js';
 import { useTestApp } from './helpers/app.js';
 import { deleteKeys, parseMetrics, testPrefix, waitFor } from './metrics.support.js';
@@ -112,7 +114,7 @@ describe('pipeline gauges, read at scrape time', () => {
     // Dead-letter the second, as the relay does after the last attempt.
     // Claimable once every older transaction on the server has ended (other test files run too).
     const batch = await waitFor(async () => {
-      const b = await claimBatch(t.db, 10);
+      const b = await claimBatch(t.db, 10, ZERO_ENTRY);
       return b.length === 2 && b;
     }, 20_000, 'both outbox rows to be claimable');
     await deadLetter(t.db, batch[1]!, 8, 'message of 9000 bytes exceeds L01_MAX_MESSAGE_BYTES (4096)');

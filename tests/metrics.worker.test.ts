@@ -6,8 +6,8 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startMetricsServer } from '../src/metrics/server.js';
-import { globalStream } from '../src/outbox/streams.js';
+import { startMetricsServer } from '../src/workers/metrics-server.js';
+import { globalStream } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
 import { deleteKeys, freePort, parseMetrics, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
 

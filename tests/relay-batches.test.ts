@@ -4,8 +4,9 @@
  * (src/outbox/batches.ts). Both must give the publisher exactly the claimed events, in order.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchHandoff } from '../src/outbox/batches.js';
-import { claimBatch, completeBatch, keyOf, ZERO_KEY } from '../src/outbox/sql.js';
+import { BatchHandoff, toOutgoing } from '../src/outbox/batches.js';
+import { claimBatch, completeBatch, keyOf } from '../src/outbox/sql.js';
+import { ZERO_ENTRY as ZERO_KEY } from '../src/wire/entry-id.js';
 import { useTestApp } from './helpers/app.js';
 import { client } from './helpers/http.js';
 
@@ -31,7 +32,9 @@ describe('publish jobs name their batch by outbox keys', () => {
     const job = leader.hold(second, keyOf(first.at(-1)!));
     expect(job).toEqual({ after: keyOf(first.at(-1)!), last: keyOf(second.at(-1)!), count: 5 });
 
-    const expected = second.map((e) => ({ id: `${e.transaction_id}-${e.position}`, entityType: 'agent', eventType: 'agent_created', message: e.message }));
+    const expected = second.map(toOutgoing);
+    expect(expected.map((e) => e.id)).toEqual(second.map((e) => `${e.transaction_id}-${e.position}`));
+    expect(expected.every((e) => e.entityType === 'agent' && e.eventType === 'agent_created')).toBe(true);
     expect(await leader.events(job)).toEqual(expected);
 
     // A publisher in another process: nothing in memory, the same events from the outbox,
@@ -49,7 +52,7 @@ describe('publish jobs name their batch by outbox keys', () => {
   it('a batch already completed (a late, orphaned job) reads as nothing left to publish', async () => {
     await writeAgents(3);
     const batch = await claimBatch(t.db, 1000, ZERO_KEY);
-    const job = new BatchHandoff(t.db).hold(batch);
+    const job = new BatchHandoff(t.db).hold(batch, ZERO_KEY);
     await completeBatch(t.db, job.last, []);
     expect(await new BatchHandoff(t.db).events(job)).toEqual([]);
   });

@@ -6,8 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventStreamKeys, nextId, StreamTrimmer, trimStream } from '../src/outbox/retention.js';
-import { globalStream, publishEvents, type StreamNames } from '../src/outbox/streams.js';
+import { entities } from '../src/db/entities/index.js';
+import { nextEntryId as nextId } from '../src/wire/entry-id.js';
+import { eventStreamKeys as streamKeysOf, globalStream, type WireNames as StreamNames } from '../src/wire/names.js';
+import { publishEvents } from '../src/workers/publish.js';
+import { StreamTrimmer, trimStream } from '../src/workers/retention.js';
+
+const eventStreamKeys = (n: StreamNames) => streamKeysOf(n, entities.map((e) => e.singular));
 
 const tag = randomBytes(5).toString('hex');
 const names: StreamNames = { prefix: `l01_test_retention_${tag}:`, channelPrefix: `l01_test_retention_${tag}:` };

@@ -8,14 +8,15 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
 import type { Queryable } from '../db/pool.js';
-import apiMetrics from '../metrics/api.js';
-import { eventStreamKeys } from '../outbox/retention.js';
+import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
+import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
+import apiMetrics from './metrics/index.js';
 import openapi from './openapi.js';
-import auth, { requestIdentifier } from './plugins/auth.js';
 import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
@@ -29,7 +30,7 @@ import { registerHealthRoutes } from './routes/health.js';
 export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Partial<Pick<Config, 'L01_TRUST_PROXY'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_METRICS_TOKEN'>>;
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_METRICS_TOKEN'>>;
   db: Queryable;
   redis: Redis;
   logger: Logger;
@@ -127,20 +128,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send(problemBody(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`), `urn:l01:request:${req.id}`)),
   );
 
-  const identify = requestIdentifier(deps.config.tokens);
+  const auth = createAuth({ tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN });
+  app.decorateRequest('caller', undefined);
   await app.register(securityHeaders);
   await app.register(openapi);
-  // Before auth: its hook runs first, so refused tokens use up their IP's budget too.
+  // Before the scope check: its hook runs first, so refused tokens use up their IP's budget too.
   await app.register(rateLimit, {
-    identify,
+    identify: auth.identify,
     max: deps.config.L01_RATE_LIMIT_MAX,
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
   });
-  await app.register(auth, { tokens: deps.config.tokens, identify });
-  const names = { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', channelPrefix: deps.config.L01_CHANNEL_PREFIX ?? '' };
-  await app.register(apiMetrics, {
-    db: deps.db, redis: deps.redis, streams: eventStreamKeys(names), tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN,
-  });
+  app.addHook('onRequest', auth.requireScope);
+  const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
+  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
@@ -151,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerEntityRoutes(app, { db: deps.db, write });
   await registerDomainRoutes(app, { db: deps.db, write });
   await registerAdmin(app, {
-    db: deps.db, onCommit: deps.onCommit, tokens: deps.config.tokens, publishQueue: deps.publishQueue,
+    auth, db: deps.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',
   });
   return app;

@@ -1,6 +1,7 @@
 /**
- * What the special-purpose routes share with the generic ones: writing through `applyChange`
- * (and waking the relay after a commit), and answering with a row as JSON text plus its ETag.
+ * What the special-purpose routes share with the generic ones: writing through the app's
+ * writer (and waking the relay after a commit), and answering with a row as JSON text plus
+ * its ETag.
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -12,8 +13,9 @@ import { idUsed, notFound, preconditionFailed } from './problems.js';
 export type Writer = ApplyChange;
 
 /**
- * THE write path (`applyChange`, creates grouped by `groupCommit`), plus the relay's
- * wake-up signal after each committed change. One per app: every route writes through it.
+ * The app's writer: THE write path (db/write.ts, creates grouped by `groupCommit`), plus the
+ * relay's wake-up signal after each committed change. One per app: every route writes
+ * through it.
  */
 export function writer(apply: ApplyChange, onCommit?: () => void): Writer {
   return async (change) => {

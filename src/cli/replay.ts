@@ -22,8 +22,12 @@
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { OUTBOX_CHANNEL } from '../outbox/signal.js';
-import { entityStream, globalStream, streamId, type StreamNames } from '../outbox/streams.js';
+import { toOutgoing } from '../outbox/batches.js';
+import { wakeRelay } from '../outbox/signal.js';
+import { CLAIMED_COLUMNS, type ClaimedEvent } from '../outbox/sql.js';
+import { sleep } from '../lib/time.js';
+import { entryFields } from '../wire/message.js';
+import { entityStream, globalStream, type WireNames } from '../wire/names.js';
 
 export interface Range {
   from: number;
@@ -39,18 +43,11 @@ export async function queueReplay(db: pg.ClientBase, range: Range): Promise<numb
      ORDER BY position`,
     [range.from, range.to ?? null],
   );
-  await db.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+  await wakeRelay(db);
   return rowCount ?? 0;
 }
 
-/** Same message as the relay's (sql.ts CLAIM), with `replayed` set. */
-const MESSAGE = `json_build_object(
-  'event_type', e.event_type, 'event_id', e.id, 'entity_type', e.entity_type,
-  'entity_id', e.entity_id, 'entity_version', e.entity_version, 'position', e.position,
-  'payload', e.payload, 'metadata', e.metadata, 'timestamp', e.created_at, 'replayed', true)::text`;
-
 const PAGE = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface StreamReplayOptions {
   /** Give up waiting for the fence after this long, ms. */
@@ -80,7 +77,7 @@ async function awaitFence(db: pg.ClientBase, waitMs: number): Promise<string> {
 }
 
 /** XADDs the range to the global and entity streams with ids `<X>-<position>`; returns how many. */
-export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: StreamNames, range: Range, o: StreamReplayOptions): Promise<number> {
+export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: WireNames, range: Range, o: StreamReplayOptions): Promise<number> {
   await db.query('BEGIN');
   try {
     const xid = await awaitFence(db, o.waitMs);
@@ -89,17 +86,22 @@ export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: St
     o.onStart?.(count[0]!.n);
     let done = 0;
     for (let after = range.from - 1; ;) {
-      const { rows } = await db.query<{ position: string; entity_type: string; event_type: string; message: string }>(
-        `SELECT e.position::text AS position, e.entity_type, e.event_type, ${MESSAGE} AS message FROM events AS e
-         WHERE e.position > $1 AND ($2::bigint IS NULL OR e.position <= $2) ORDER BY e.position LIMIT ${PAGE}`,
-        [after, range.to ?? null],
+      // The relay's own columns and message (outbox/sql.ts, wire/message.ts), as if each event
+      // sat in the outbox at (X, position), requeued: marked replayed.
+      const { rows } = await db.query<ClaimedEvent>(
+        `SELECT ${CLAIMED_COLUMNS}
+         FROM (SELECT $3::xid8 AS transaction_id, e.position, e.id AS event_id, e.entity_type, e.event_type, true AS requeued
+               FROM events AS e WHERE e.position > $1 AND ($2::bigint IS NULL OR e.position <= $2)
+               ORDER BY e.position LIMIT ${PAGE}) AS o
+         JOIN events AS e ON e.position = o.position ORDER BY o.position`,
+        [after, range.to ?? null, xid],
       );
       if (rows.length === 0) break;
       const batch = redis.pipeline();
-      for (const e of rows) {
-        const id = streamId(xid, e.position);
-        batch.xadd(globalStream(names), id, 'event_type', e.event_type, 'data', e.message);
-        batch.xadd(entityStream(names, e.entity_type), id, 'event_type', e.event_type, 'data', e.message);
+      for (const event of rows.map(toOutgoing)) {
+        const fields = entryFields(event.eventType, event.message);
+        batch.xadd(globalStream(names), event.id, ...fields);
+        batch.xadd(entityStream(names, event.entityType), event.id, ...fields);
       }
       const failed = (await batch.exec())?.find(([err]) => err);
       if (failed) throw new Error(`appending to the streams failed: ${failed[0]!.message}`);

@@ -11,16 +11,15 @@
  * with (see codegen.ts). Errors are `L01ProblemError` (the API's problem details) or
  * `L01ConnectionError` (unreachable after the retries).
  *
- * Retries and duplicates: a 503 or a refused connection is retried with backoff. A create
- * is sent with an `id` chosen here unless you give one, so a retried create whose first
- * attempt did commit gets a 409 on that id; the client then returns the stored entity
- * instead of creating a second. An update retried after a commit it did not hear about
+ * Retries and duplicates: a 503 or a refused connection is retried with backoff
+ * (transport.ts). A create is sent with an `id` chosen here unless you give one, so a
+ * retried create whose first attempt did commit gets a 409 on that id; the client then
+ * returns the stored entity instead of creating a second. An update retried after a commit it did not hear about
  * is applied twice unless you pass `ifMatch` (then the retry gets a 412); a retried delete
  * gets a 404.
  */
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
-import type { eventSchema } from '../api/routes/events.js';
+import type { LogEvent } from '../wire/message.js';
 import type { EntityTypes } from './entities.generated.js';
 import { L01ProblemError } from './errors.js';
 import { createTransport, type Send, type TransportOptions } from './transport.js';
@@ -31,7 +30,7 @@ export type CreateBody<T extends Table> = EntityTypes[T]['create'];
 export type UpdateBody<T extends Table> = EntityTypes[T]['update'];
 export type ListQuery<T extends Table> = EntityTypes[T]['list'];
 /** An event of the log, as `GET /api/events` returns it. */
-export type L01LogEvent = z.output<typeof eventSchema>;
+export type L01LogEvent = LogEvent;
 
 export interface EventQuery {
   limit?: number;
@@ -63,13 +62,14 @@ export class EntityClient<T extends Table> {
   }
 
   async create(body: CreateBody<T>, opts: { signal?: AbortSignal } = {}): Promise<Row<T>> {
-    const withId = { ...body, id: (body as { id?: string }).id ?? randomUUID() } as CreateBody<T> & { id: string };
+    const chosen = (body as { id?: string }).id;
+    const withId = { ...body, id: chosen ?? randomUUID() } as CreateBody<T> & { id: string };
     try {
       return (await this.send<Row<T>>({ method: 'POST', path: this.path(), body: withId, signal: opts.signal })).body;
     } catch (err) {
-      // The first attempt committed but its answer was lost: the retry collides with itself.
-      const retried = (err as { attempts?: number }).attempts ?? 1;
-      if (err instanceof L01ProblemError && err.status === 409 && retried > 1 && err.errors.some((e) => e.field === 'body.id')) {
+      // The id was drawn here, so a 409 on it can only be this create's own earlier attempt,
+      // committed while its answer was lost: the retry collided with it. Return what it stored.
+      if (chosen === undefined && err instanceof L01ProblemError && err.status === 409 && err.errors.some((e) => e.field === 'body.id')) {
         return this.get(withId.id, opts);
       }
       throw err;

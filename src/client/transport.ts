@@ -1,9 +1,16 @@
 /**
- * One HTTP request with the client's policy: bearer token, JSON, a timeout, and retries
- * with capped exponential backoff (full jitter) on what is worth retrying, namely a 503
- * (the API's dependency is down: it says so, with Retry-After) and a connection that
- * could not be made or was reset. Everything else is answered at once.
+ * One HTTP request with the client's policy: bearer token, JSON, a timeout, and retries of
+ * what is worth retrying, namely a 503 (the API's dependency is down: it says so, with
+ * Retry-After) and a connection that could not be made or was reset. Everything else is
+ * answered at once.
+ *
+ * The retries are undici's RetryAgent (exponential backoff from `backoffMs`, capped at
+ * `maxBackoffMs`, Retry-After honoured), for every method: a retried create cannot
+ * duplicate (the client names its id, see client.ts), a retried update is applied once
+ * only with `ifMatch`.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, RetryAgent } from 'undici';
 import { L01ConnectionError, L01ProblemError } from './errors.js';
 
 export interface TransportOptions {
@@ -15,12 +22,10 @@ export interface TransportOptions {
   backoffMs?: number;
   /** Default 2000. */
   maxBackoffMs?: number;
-  /** Per attempt, ms. Default 10000. */
+  /** Connecting, and waiting for each answer, ms. Default 10000. */
   timeoutMs?: number;
   /** Headers sent with every request (e.g. `x-correlation-id`). */
   headers?: Record<string, string>;
-  /** Default: the global fetch. */
-  fetch?: typeof fetch;
 }
 
 export interface Request {
@@ -36,74 +41,68 @@ export interface Response<T> {
   status: number;
   body: T;
   headers: Headers;
-  /** Attempts made (1 = no retry). */
-  attempts: number;
 }
 
-const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
+/** Connection failures worth another attempt (the server restarting, a proxy resetting). */
+const RETRYABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN'];
 
-/** fetch wraps the socket error: `TypeError('fetch failed', { cause: { code } })`. */
+/** The code of a socket error (an AggregateError of both address families, for a refused localhost). */
 function connectionCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: string; errors?: Array<{ code?: string }> } })?.cause;
-  return cause?.code ?? cause?.errors?.[0]?.code;
+  const e = err as { code?: string; errors?: Array<{ code?: string }> };
+  return e?.code ?? e?.errors?.[0]?.code;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => { signal?.removeEventListener('abort', abort); resolve(); }, ms);
-    function abort() { clearTimeout(t); reject(signal!.reason); }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
+function toHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  return headers;
+}
 
 export function createTransport(o: TransportOptions) {
-  const attempts = o.attempts ?? 5;
-  const backoffMs = o.backoffMs ?? 100;
-  const maxBackoffMs = o.maxBackoffMs ?? 2000;
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const doFetch = o.fetch ?? fetch;
   const base = o.baseUrl.replace(/\/+$/, '');
+  const dispatcher = new RetryAgent(new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }), {
+    maxRetries: (o.attempts ?? 5) - 1,
+    minTimeout: o.backoffMs ?? 100,
+    maxTimeout: o.maxBackoffMs ?? 2000,
+    timeoutFactor: 2,
+    retryAfter: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    statusCodes: [503],
+    errorCodes: RETRYABLE_CODES,
+    // The last 503 is answered like any other error (an L01ProblemError), not thrown as undici's own.
+    throwOnError: false,
+  });
 
   const url = (path: string, query?: Record<string, unknown>) => {
     const u = new URL(base + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) u.searchParams.set(k, String(v));
     return u;
   };
-  const delay = (attempt: number, retryAfter: string | null) => {
-    const capped = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
-    const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, maxBackoffMs) : 0;
-    return Math.max(hinted, Math.random() * capped);
-  };
+  // undici's request(), not fetch: fetch turns a body into a stream that a retry cannot send again.
 
   return async function send<T>(req: Request): Promise<Response<T>> {
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${o.token}`, ...o.headers, ...req.headers };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    for (let attempt = 1; ; attempt++) {
-      const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      let res: globalThis.Response;
-      try {
-        res = await doFetch(url(req.path, req.query), { method: req.method, headers, body, signal });
-      } catch (err) {
-        if (req.signal?.aborted) throw err;
-        const code = connectionCode(err);
-        if (attempt < attempts && code && RETRYABLE_CODES.has(code)) {
-          await sleep(delay(attempt, null), req.signal);
-          continue;
-        }
-        throw new L01ConnectionError(`${req.method} ${req.path}: ${code ?? (err as Error).message} after ${attempt} attempt(s)`, { cause: err });
-      }
-      if (res.status === 503 && attempt < attempts) {
-        await res.body?.cancel();
-        await sleep(delay(attempt, res.headers.get('retry-after')), req.signal);
-        continue;
-      }
-      const text = await res.text();
-      const parsed = text ? safeJson(text) : undefined;
-      if (res.ok) return { status: res.status, body: parsed as T, headers: res.headers, attempts: attempt };
-      const problem = parsed && typeof parsed === 'object' && 'status' in parsed ? (parsed as ConstructorParameters<typeof L01ProblemError>[0])
-        : { status: res.status, title: res.statusText || 'Error', detail: text.slice(0, 500) || undefined };
-      throw Object.assign(new L01ProblemError(problem, res.headers), { attempts: attempt });
+    const target = url(req.path, req.query);
+    let status: number;
+    let resHeaders: Headers;
+    let text: string;
+    try {
+      const res = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method: req.method, headers, body, signal: req.signal });
+      status = res.statusCode;
+      resHeaders = toHeaders(res.headers);
+      text = await res.body.text();
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      throw new L01ConnectionError(`${req.method} ${req.path}: ${connectionCode(err) ?? (err as Error).message}`, { cause: err });
     }
+    const parsed = text ? safeJson(text) : undefined;
+    if (status >= 200 && status < 300) return { status, body: parsed as T, headers: resHeaders };
+    const problem = parsed && typeof parsed === 'object' && 'status' in parsed ? (parsed as ConstructorParameters<typeof L01ProblemError>[0])
+      : { status, title: 'Error', detail: text.slice(0, 500) || undefined };
+    throw new L01ProblemError(problem, resHeaders);
   };
 }
 

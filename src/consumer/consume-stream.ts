@@ -34,8 +34,9 @@
  * `task_started`); key on `event_id` as well if both matter to you.
  */
 import type { Redis } from 'ioredis';
-import { MalformedEntryError, parseEntry, type L01Event, type RawEntry } from './event.js';
-import { DEFAULT_PREFIX, deadLetterStreamKey, streamKey, type StreamName } from './keys.js';
+import { sleep } from '../lib/time.js';
+import { MalformedEntryError, parseEntry, type L01Event, type RawEntry } from '../wire/message.js';
+import { DEFAULT_PREFIX, deadLetterStreamKey, streamKey, type StreamName } from '../wire/names.js';
 
 export interface HandlerContext {
   /** The stream entry id (`<transaction_id>-<position>`). */
@@ -85,17 +86,6 @@ export interface ConsumerStats {
   reclaimed: number;
   deadLettered: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 
 /** Creates the group (and the stream) unless it exists. */
 export async function ensureGroup(redis: Redis, key: string, group: string, startId = '0'): Promise<void> {

@@ -3,7 +3,8 @@
  * has been delivered, and the event ids seen beyond it (see subscribe.ts for why it is safe).
  */
 import type { Redis } from 'ioredis';
-import type { RawEntry } from './event.js';
+import { compareEntryIds } from '../wire/entry-id.js';
+import type { RawEntry } from '../wire/message.js';
 
 /** Ids remembered beyond the mark; past this, the oldest are forgotten. */
 const MAX_SEEN = 50_000;
@@ -38,7 +39,7 @@ export class MarkTracker {
     const before = this.seq;
     const last = await this.lastId();
     await this.subscriber.ping();
-    if (compareIds(last, this.mark) > 0) this.mark = last;
+    if (compareEntryIds(last, this.mark) > 0) this.mark = last;
     for (const [id, seq] of this.seen) {
       if (seq >= before) break;
       this.seen.delete(id);
@@ -60,12 +61,4 @@ export class MarkTracker {
     const [entry] = (await this.reader.xrevrange(this.key, '+', '-', 'COUNT', 1)) as RawEntry[];
     return entry?.[0] ?? '0-0';
   }
-}
-
-/** Compares stream ids `ms-seq` numerically (they can exceed 2^53: compare as BigInt). */
-export function compareIds(a: string, b: string): number {
-  const [a1, a2] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [b1, b2] = b.split('-').map(BigInt) as [bigint, bigint];
-  if (a1 !== b1) return a1 < b1 ? -1 : 1;
-  return a2 === b2 ? 0 : a2 < b2 ? -1 : 1;
 }

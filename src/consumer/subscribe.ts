@@ -15,9 +15,10 @@
  * catch-up does not deliver them twice.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { parseMessage, type L01Event, type RawEntry } from './event.js';
-import { channelName, DEFAULT_PREFIX, globMatcher, streamKey } from './keys.js';
+import { parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
+import { channelName, DEFAULT_PREFIX, streamKey } from '../wire/names.js';
 import { MarkTracker } from './mark.js';
+import { eventTypeMatcher } from './patterns.js';
 
 export interface MessageContext {
   channel: string;
@@ -52,7 +53,7 @@ export function subscribeEvents(o: SubscribeOptions): Subscription {
   const channels = (o.patterns ?? ['*']).map((p) => channelName(p, o.channelPrefix ?? ''));
   const options = o.catchUp && typeof o.catchUp === 'object' ? o.catchUp : {};
   const key = streamKey('global', options.prefix ?? DEFAULT_PREFIX);
-  const matches = globMatcher(o.patterns ?? ['*']);
+  const matches = eventTypeMatcher(o.patterns ?? ['*'], o.channelPrefix ?? '');
   const onError = o.onError ?? (() => {});
   // We re-subscribe ourselves on 'ready', so we know when a gap has just ended.
   const sub = new Redis(o.url, { ...o.redisOptions, autoResubscribe: false, lazyConnect: true });

@@ -1,7 +1,7 @@
 /**
  * The column vocabulary of entity definitions. A column is plain data: the Drizzle
  * table, the zod schemas, the OpenAPI document and the list filters are all derived
- * from it (see `table.ts` and `validation.ts`), so a column is described exactly once.
+ * from it (see `table.ts` and `api/schemas.ts`), so a column is described exactly once.
  */
 export type ColumnKind =
   | 'varchar'

@@ -17,7 +17,7 @@
 import type { Entity } from './entity.js';
 import { databaseUnavailable } from './errors.js';
 import type { Queryable } from './pool.js';
-import { applyChange, applyCreateDocs, createDoc, type Change, type ChangeResult, type CreateDoc } from './write.js';
+import { applyChange, applyCreates, createDoc, type Change, type ChangeResult, type CreateDoc } from './write.js';
 
 interface Pending {
   doc: CreateDoc;
@@ -44,11 +44,11 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   let scheduled = false;
 
   const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_BYTES;
-  const settleAlone = (p: Pending) => applyCreateDocs(db, [p.doc]).then(([r]) => p.resolve(r!), p.reject);
+  const settleAlone = (p: Pending) => applyCreates(db, [p.doc]).then(([r]) => p.resolve(r!), p.reject);
 
   async function run(batch: Pending[]) {
     try {
-      const results = await applyCreateDocs(db, batch.map((p) => p.doc));
+      const results = await applyCreates(db, batch.map((p) => p.doc));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1 || databaseUnavailable(err)) for (const p of batch) p.reject(err);

@@ -104,9 +104,6 @@ const tables = new Map<string, PgTableWithColumns<any>>();
 const resolve = (table: string) => tables.get(table)!.id as AnyPgColumn;
 for (const entity of entities) tables.set(entity.table, entityTable(entity, resolve));
 
-/** Entity tables by table name. */
-export const entityTables: ReadonlyMap<string, PgTableWithColumns<any>> = tables;
-
 // drizzle-kit discovers tables by their named exports.
 const t = (name: string) => tables.get(name)!;
 export const agents = t('agents');

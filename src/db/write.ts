@@ -1,8 +1,11 @@
 /**
- * THE write path. Every create, update and delete of every entity goes through
- * `applyChange`, which runs ONE statement: the entity row, its event(s) and their outbox
- * rows are written by data-modifying CTEs of a single INSERT/UPDATE/DELETE, so they commit
- * or fail together (a statement is atomic even outside BEGIN) and cost one round trip.
+ * THE write path. Every create, update and delete of every entity is ONE statement built
+ * here: the entity row, its event(s) and their outbox rows are written by data-modifying
+ * CTEs of a single INSERT/UPDATE/DELETE, so they commit or fail together (a statement is
+ * atomic even outside BEGIN) and cost one round trip. The API reaches it through its writer
+ * (`groupCommit`, api/respond.ts): creates that arrive together as one `applyCreates`
+ * statement, every other change through `applyChange`. Tests and tools that write without
+ * an app call `applyChange` directly (a create is then a batch of one).
  *
  * Why each piece is correct:
  * - Updates lock the row first (`cur … FOR UPDATE`) so the previous status is read from
@@ -201,7 +204,7 @@ export function createDoc(c: Create): CreateDoc {
  * Creates of one entity, in one statement and one transaction; results in the order of
  * `docs`. Throws (nothing written) when any row fails a constraint.
  */
-export async function applyCreateDocs(db: Queryable, docs: readonly CreateDoc[]): Promise<ChangeResult[]> {
+export async function applyCreates(db: Queryable, docs: readonly CreateDoc[]): Promise<ChangeResult[]> {
   const entity = docs[0]!.entity;
   if (docs.some((d) => d.entity !== entity)) throw new Error('applyCreates: one entity per batch');
   // Named statements are parsed and planned once per connection.
@@ -218,11 +221,9 @@ export async function applyCreateDocs(db: Queryable, docs: readonly CreateDoc[])
   });
 }
 
-export const applyCreates = (db: Queryable, changes: readonly Create[]) => applyCreateDocs(db, changes.map(createDoc));
-
 /** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
 export async function applyChange(db: Queryable, change: Change): Promise<ChangeResult> {
-  if (change.op === 'create') return (await applyCreates(db, [change]))[0]!;
+  if (change.op === 'create') return (await applyCreates(db, [createDoc(change)]))[0]!;
   const s = statementsFor(change.entity);
   const meta = JSON.stringify(change.metadata);
   const name = `${change.entity.table}_${change.op}`;
@@ -235,6 +236,3 @@ export async function applyChange(db: Queryable, change: Change): Promise<Change
   if (row?.current_version != null) return { ok: false, reason: 'version_mismatch', currentVersion: row.current_version };
   return { ok: false, reason: 'not_found' };
 }
-
-/** The SQL of each operation, for review and for tests that EXPLAIN it. */
-export const writeStatements = statementsFor;

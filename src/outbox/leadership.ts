@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { sleep } from './sleep.js';
+import { sleep } from '../lib/time.js';
 
 export const RELAY_LOCK_KEY = 0x4c30_3152; // "L01R"
 
@@ -62,7 +62,13 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
             client.end().catch(() => {});
           });
         }, opts.heartbeatMs);
-        await lead({ client, signal });
+        try {
+          await lead({ client, signal });
+        } finally {
+          // Whatever ended the lead (a failure in one of its tasks included), the others
+          // see the signal and stop before the lock is given up.
+          lost.abort();
+        }
         log.info({ reason: stop.aborted ? 'stopping' : 'connection lost' }, 'relay leadership ended');
       }
     } catch (err) {

@@ -1,41 +1,37 @@
 /**
  * The relay: while this process leads, claim committed outbox rows in commit-safe order,
- * hand each batch to the publish queue, wait for it, then delete the rows and advance the
- * checkpoint. Exactly one batch is in flight, so events leave in order even across retries.
+ * hand each batch to a publish job (workers/publish-job.ts), wait for it, then delete the
+ * rows and advance the checkpoint. Exactly one batch is in flight, so events leave in
+ * order even across retries.
  *
  * How it fails, and what happens:
  * - Relay killed mid-batch: the rows are still in the outbox; the next leader re-publishes
  *   them and Redis refuses the entries it already has (publish.lua), so nothing doubles.
  * - Redis down / OOM / loading: the job cannot run or keeps failing for a reason that is
- *   not a PoisonEventError; the relay waits with capped backoff and re-submits. Nothing is
- *   dead-lettered for it.
+ *   not an event's (a `systemic` outcome); the relay waits with capped backoff and
+ *   re-submits. Nothing is dead-lettered for it.
  * - Postgres down: claim or delete fails; the relay backs off; leadership is re-acquired
  *   once the leader connection is back.
  * - An event failing on its own: BullMQ retries it L01_RELAY_MAX_ATTEMPTS times; then it
  *   goes to dead_letters, the events before it are completed and the relay carries on.
- * - A job orphaned by a dropped connection, or whose completion event is missed: the relay
- *   reads the job's state itself and re-submits a batch stuck in "active" (await-job.ts),
- *   instead of waiting out the job's lock.
  */
-import type { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
-import { awaitJob } from './await-job.js';
+import { sleep } from '../lib/time.js';
+import { formatEntryId, ZERO_ENTRY, type EntryId } from '../wire/entry-id.js';
+import type { PublishOutcome } from '../workers/publish-job.js';
+import type { PublishJob, PublishResult } from '../workers/queue.js';
 import type { BatchHandoff } from './batches.js';
-import { PoisonEventError } from './errors.js';
 import type { LeaderContext } from './leadership.js';
-import type { PublishJob, PublishResult } from './queue.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
-import { sleep } from './sleep.js';
-import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, ZERO_KEY, type ClaimedEvent, type StreamKey } from './sql.js';
-import { streamId } from './streams.js';
+import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type ClaimedEvent } from './sql.js';
 
 export interface RelayOptions {
   db: Queryable;
-  queue: Queue<PublishJob, PublishResult>;
-  queueEvents: QueueEvents;
   /** Shared with this process's publisher: the claimed messages reach it in memory. */
   batches: BatchHandoff;
+  /** Runs one publish job to its outcome (workers/publish-job.ts). */
+  publish: (job: PublishJob) => Promise<PublishOutcome>;
   log: Logger;
   batchSize: number;
   pollMs: number;
@@ -43,8 +39,6 @@ export interface RelayOptions {
   lingerMs?: number;
   maxAttempts: number;
   lagWarnMs: number;
-  /** A job picked by a worker and not finished after this long is re-submitted (see await-job.ts). */
-  stuckMs: number;
   /** Observes the relay (Prometheus counters in the worker); optional, never changes what it does. */
   metrics?: RelayMetrics;
 }
@@ -71,26 +65,23 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * 30 ms 8,400. The default, 10 ms, is what an event may wait under such load.
  */
 const LINGER_FROM = 8;
-
-/** Longest wait for one job before the relay assumes it is lost and re-submits the batch. */
-const JOB_TIMEOUT_MS = 30_000;
 const MAX_BACKOFF_MS = 5_000;
 
-type Outcome =
-  | { kind: 'published'; result: PublishResult }
-  | { kind: 'poison'; error: PoisonEventError }
-  | { kind: 'systemic'; reason: string };
+/**
+ * A promise whose rejection is already handled, so it may wait unobserved while other work
+ * runs, and still rejects where it is finally awaited. Without the handler, a rejection
+ * that lands before the `await` (Postgres restarting while a job runs) is an unhandled
+ * rejection, and the process's handler closes the worker.
+ */
+function observed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
 
 export class Relay {
   private readonly waker = new Waker();
-  /** Events published by this process, for logs and the bench harness. */
-  published = 0;
-  /** Doubles each time a job is given up on as stuck, back to `o.stuckMs` on success. */
-  private stuckMs: number;
 
-  constructor(private readonly o: RelayOptions) {
-    this.stuckMs = o.stuckMs;
-  }
+  constructor(private readonly o: RelayOptions) {}
 
   /** Runs until leadership ends. */
   async lead({ client, signal }: LeaderContext): Promise<void> {
@@ -119,36 +110,35 @@ export class Relay {
   }
 
   /**
-   * Publishes batches until nothing below the horizon is left. Exactly one publish job is
-   * in flight at a time (so events leave in log order), but the database work hides behind
-   * it: while job N runs, batch N+1 is claimed (strictly after N's last key) and batch N-1's
-   * rows are deleted. A crash anywhere leaves rows that are simply published again, and
-   * refused by Redis as duplicates. Returns false when there was nothing to do.
+   * Publishes batches until nothing below the horizon is left; false when there was
+   * nothing to do. One publish job is in flight at a time (events leave in log order), and
+   * the database work hides behind it. Per turn of the loop, batch N is published while:
+   *   - batch N+1 is claimed, strictly after N's last key (`next`), after the linger;
+   *   - batch N-1's rows are deleted and the checkpoint advanced (`completing`).
+   * Both are awaited before N+1 goes out, so the checkpoint only moves forward and one
+   * DELETE runs at a time. A crash anywhere leaves rows that are published again, and
+   * refused by Redis as duplicates.
    */
   private async drain(signal: AbortSignal): Promise<boolean> {
-    let after = ZERO_KEY;
-    let batch = await this.claim(after);
+    let batch = await this.claim(ZERO_ENTRY);
     if (batch.length === 0) return false;
+    let after = ZERO_ENTRY;
     let completing: Promise<void> = Promise.resolve();
     try {
       while (batch.length > 0 && !signal.aborted) {
-        const publishStart = performance.now();
+        const started = performance.now();
         const publishing = this.publish(batch, after);
         after = keyOf(batch.at(-1)!);
-        const linger = batch.length >= LINGER_FROM && batch.length < this.o.batchSize ? (this.o.lingerMs ?? 0) : 0;
-        const next = (linger > 0 ? sleep(linger, signal) : Promise.resolve()).then(() =>
-          signal.aborted ? [] : this.claim(after)); // deposed or stopping: claim nothing more
-        next.catch(() => {}); // awaited below, or abandoned when this batch fails
+        const next = observed(this.claimNext(batch, after, signal));
         const outcome = await publishing;
-        if (signal.aborted) break; // deposed: leave completion to the next leader
-        await completing; // one DELETE at a time: the checkpoint only moves forward
+        if (signal.aborted) break; // deposed or stopping: the next leader completes the batch
+        await completing;
         if (outcome.kind !== 'published') {
-          await this.settleFailure(batch, outcome, publishStart);
+          await this.settleFailure(batch, outcome, started);
           return true; // the next drain claims again from the start of the outbox
         }
-        completing = this.complete(batch);
-        this.published += outcome.result.published;
-        this.o.metrics?.published(batch.length, outcome.result, since(publishStart));
+        completing = observed(this.complete(batch));
+        this.o.metrics?.published(batch.length, outcome.result, since(started));
         batch = await next;
       }
     } finally {
@@ -157,60 +147,54 @@ export class Relay {
     return true;
   }
 
-  private async claim(after: StreamKey): Promise<ClaimedEvent[]> {
-    const claimStart = performance.now();
+  /** The batch after `after`; under sustained load it first lingers (see LINGER_FROM). Nothing once deposed. */
+  private async claimNext(previous: ClaimedEvent[], after: EntryId, signal: AbortSignal): Promise<ClaimedEvent[]> {
+    const lingering = previous.length >= LINGER_FROM && previous.length < this.o.batchSize ? (this.o.lingerMs ?? 0) : 0;
+    if (lingering > 0) await sleep(lingering, signal);
+    return signal.aborted ? [] : this.claim(after);
+  }
+
+  private async claim(after: EntryId): Promise<ClaimedEvent[]> {
+    const started = performance.now();
     const batch = await claimBatch(this.o.db, this.o.batchSize, after);
-    this.o.metrics?.claimed(batch.length, since(claimStart));
+    this.o.metrics?.claimed(batch.length, since(started));
     return batch;
   }
 
+  /** `after`: the key the batch was claimed after (its job names the range after → last). */
+  private async publish(batch: ClaimedEvent[], after: EntryId): Promise<PublishOutcome> {
+    const job = this.o.batches.hold(batch, after);
+    try {
+      return await this.o.publish(job);
+    } finally {
+      this.o.batches.release(job);
+    }
+  }
+
   /** A batch that did not publish whole: dead-letter its poison event, or give up on it (systemic). */
-  private async settleFailure(batch: ClaimedEvent[], outcome: Exclude<Outcome, { kind: 'published' }>, publishStart: number): Promise<void> {
+  private async settleFailure(batch: ClaimedEvent[], outcome: Exclude<PublishOutcome, { kind: 'published' }>, started: number): Promise<void> {
     if (outcome.kind === 'systemic') {
       throw new Error(`publishing failed for a reason outside the events: ${outcome.reason}`);
     }
-    const { streamId: poisonId, reason } = outcome.error;
-    const index = batch.findIndex((e) => streamId(e.transaction_id, e.position) === poisonId);
+    const index = batch.findIndex((e) => formatEntryId(keyOf(e)) === outcome.id);
     if (index === -1) {
       // Not an event of this batch (a deposed leader's job?): dead-letter nothing, retry.
-      throw new Error(`publish job reported event ${poisonId} as poison, which its batch does not hold: ${reason}`);
+      throw new Error(`publish job reported event ${outcome.id} as poison, which its batch does not hold: ${outcome.reason}`);
     }
     if (index > 0) {
-      await this.complete(batch.slice(0, index));
       // The events before it went out (the job's failed attempts published them).
-      this.o.metrics?.published(index, { published: index, duplicates: 0 }, since(publishStart));
+      await this.complete(batch.slice(0, index));
+      this.o.metrics?.published(index, { published: index, duplicates: 0 }, since(started));
     }
     const poisoned = batch[index]!;
-    await deadLetter(this.o.db, poisoned, this.o.maxAttempts, reason);
-    this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason }, 'event dead-lettered');
+    await deadLetter(this.o.db, poisoned, this.o.maxAttempts, outcome.reason);
+    this.o.log.error({ eventId: poisoned.event_id, eventType: poisoned.event_type, reason: outcome.reason }, 'event dead-lettered');
     this.o.metrics?.deadLettered(poisoned.event_type);
   }
 
   private async complete(batch: ClaimedEvent[]): Promise<void> {
     const requeued = batch.filter((e) => e.requeued).map((e) => e.event_id);
     await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued);
-  }
-
-  /** `after`: the key the batch was claimed after (its job names the range after → last). */
-  private async publish(batch: ClaimedEvent[], after: StreamKey): Promise<Outcome> {
-    const first = batch[0]!;
-    const data = this.o.batches.hold(batch, after);
-    const { job, end } = await this.runJob(data).finally(() => this.o.batches.release(data));
-    if (end.ok) {
-      this.stuckMs = this.o.stuckMs;
-      return { kind: 'published', result: end.result };
-    }
-    const poison = PoisonEventError.parse(end.reason);
-    if (poison) return { kind: 'poison', error: poison };
-    this.stuckMs = Math.min(this.stuckMs * 2, JOB_TIMEOUT_MS);
-    this.o.log.warn({ jobId: job.id, firstEvent: first.event_id, batch: batch.length, err: end.reason }, 'publish job did not complete');
-    return { kind: 'systemic', reason: end.reason };
-  }
-
-  /** Submits one publish job and waits for its end. */
-  private async runJob(data: PublishJob) {
-    const job = await this.o.queue.add('batch', data);
-    return { job, end: await awaitJob(job, { queue: this.o.queue, queueEvents: this.o.queueEvents, stuckMs: this.stuckMs, timeoutMs: JOB_TIMEOUT_MS }) };
   }
 
   private async warnIfHeldBack(): Promise<void> {

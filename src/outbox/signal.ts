@@ -16,6 +16,11 @@ import type { Queryable } from '../db/pool.js';
 
 export const OUTBOX_CHANNEL = 'l01_outbox';
 
+/** Wakes the relay now rather than at its next poll: after a commit, a retry, a replay. */
+export async function wakeRelay(db: Queryable): Promise<void> {
+  await db.query(`NOTIFY ${OUTBOX_CHANNEL}`);
+}
+
 export function createCommitSignal(db: Queryable, minIntervalMs = 2): () => void {
   let inFlight = false;
   let pending = false;
@@ -25,7 +30,7 @@ export function createCommitSignal(db: Queryable, minIntervalMs = 2): () => void
     inFlight = true;
     pending = false;
     lastSent = performance.now();
-    db.query(`NOTIFY ${OUTBOX_CHANNEL}`)
+    wakeRelay(db)
       .catch(() => {}) // Postgres down: the write failed too, or the poll will cover it.
       .finally(() => {
         inFlight = false;

@@ -15,27 +15,28 @@
  * events_pkey: no sort, cost proportional to the batch, not the backlog.
  */
 import type { Queryable } from '../db/pool.js';
+import type { EntryId } from '../wire/entry-id.js';
+import type { MessageParts } from '../wire/message.js';
 
-/** One claimed event, ready to publish. `message` is the pub/sub and stream JSON, built by SQL. */
-export interface ClaimedEvent {
+/**
+ * One claimed event: its outbox key, its routing, and the parts its message is written
+ * from (`wire/message.ts`): payload and metadata stay JSON text, never parsed here.
+ */
+export interface ClaimedEvent extends Omit<MessageParts, 'replayed'> {
   transaction_id: string;
   position: string;
-  event_id: string;
-  entity_type: string;
-  event_type: string;
+  /** A dead letter put back by an operator, or a replayed event: published marked `replayed`. */
   requeued: boolean;
-  message: string;
 }
 
-/** Outbox rows with their messages, in commit-safe order; `where` narrows them down. */
+/** The columns of a ClaimedEvent; `o` is the outbox row, `e` its event. */
+export const CLAIMED_COLUMNS = `o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
+         o.entity_type, o.event_type, o.requeued, e.entity_id, e.entity_version,
+         e.payload::text AS payload, e.metadata::text AS metadata, to_json(e.created_at)::text AS created_at`;
+
+/** Outbox rows with their events, in commit-safe order; `where` narrows them down. */
 const outboxRows = (where: string) => `
-  SELECT o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
-         o.entity_type, o.event_type, o.requeued,
-         json_build_object(
-           'event_type', e.event_type, 'event_id', e.id, 'entity_type', e.entity_type,
-           'entity_id', e.entity_id, 'entity_version', e.entity_version, 'position', e.position,
-           'payload', e.payload, 'metadata', e.metadata, 'timestamp', e.created_at,
-           'replayed', o.requeued)::text AS message
+  SELECT ${CLAIMED_COLUMNS}
   FROM outbox AS o
   JOIN events AS e ON e.position = o.position
   WHERE ${where}
@@ -52,7 +53,7 @@ const RANGE = outboxRows(`(o.transaction_id, o.position) > ($2::xid8, $3::bigint
  * The next batch in commit-safe order, strictly after `after` (a key already handed to
  * the publisher but not yet deleted, so the relay can claim ahead while a batch is in flight).
  */
-export async function claimBatch(db: Queryable, limit: number, after: StreamKey = ZERO_KEY): Promise<ClaimedEvent[]> {
+export async function claimBatch(db: Queryable, limit: number, after: EntryId): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({ name: 'relay_claim', text: CLAIM, values: [limit, after.transactionId, after.position] });
   return rows;
 }
@@ -62,26 +63,21 @@ export async function claimBatch(db: Queryable, limit: number, after: StreamKey 
  * them were below the horizon when claimed, so no row can have joined the range since;
  * rows already completed (deleted) are simply not there any more.
  */
-export async function readBatch(db: Queryable, after: StreamKey, last: StreamKey, limit: number): Promise<ClaimedEvent[]> {
+export async function readBatch(db: Queryable, after: EntryId, last: EntryId, limit: number): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: 'relay_read_batch', text: RANGE, values: [limit, after.transactionId, after.position, last.transactionId, last.position],
   });
   return rows;
 }
 
-export interface StreamKey {
-  transactionId: string;
-  position: string;
-}
-export const ZERO_KEY: StreamKey = { transactionId: '0', position: '0' };
-export const keyOf = (e: ClaimedEvent): StreamKey => ({ transactionId: e.transaction_id, position: e.position });
+export const keyOf = (e: ClaimedEvent): EntryId => ({ transactionId: e.transaction_id, position: e.position });
 
 /**
  * Removes the published rows up to `last` and advances the checkpoint, in one statement
  * (one transaction). The checkpoint never moves backwards, even if a deposed leader
  * finishes a stale batch late. Requeued dead letters in the batch are marked published.
  */
-export async function completeBatch(db: Queryable, last: StreamKey, requeuedIds: string[]): Promise<number> {
+export async function completeBatch(db: Queryable, last: EntryId, requeuedIds: string[]): Promise<number> {
   const { rows } = await db.query<{ deleted: string }>({
     name: 'relay_complete',
     text: `
@@ -123,11 +119,22 @@ export async function deadLetter(db: Queryable, e: ClaimedEvent, attempts: numbe
 }
 
 export interface OutboxStatus {
+  /** Events committed and not yet published (outbox rows). */
   backlog: number;
   oldest_age_seconds: number | null;
+  /** Dead letters waiting for an operator (status `dead`). */
   dead_letters: number;
+  dead_letters_by_status: Record<string, number>;
+  /** Stream id of the last event the relay published, or null before the first. */
   checkpoint: string | null;
+  /** Events published by all relays, as recorded with the checkpoint. */
   published: number;
+  /**
+   * 0 while the outbox is empty, else the time since the relay last advanced its checkpoint
+   * (or since the oldest waiting row was written, if later): it grows only while events
+   * wait and the relay does not move.
+   */
+  checkpoint_lag_seconds: number;
   oldest_open_transaction_seconds: number | null;
   oldest_open_transaction_pid: number | null;
   /** The horizon is cluster-wide: the holder may be in another database on the same server. */
@@ -135,20 +142,33 @@ export interface OutboxStatus {
   oldest_open_transaction_application: string | null;
 }
 
-/** Backlog, age, dead letters and what may be holding the relay back (a long-open transaction). */
+/**
+ * Backlog, age, dead letters, checkpoint and what may be holding the relay back (a
+ * long-open transaction), in one statement: `l01 outbox status`, the relay's lag warning
+ * and the API's /metrics read it. count(*) over the outbox is a scan of its primary key:
+ * ~10 ms at a 100k backlog.
+ */
 export async function outboxStatus(db: Queryable): Promise<OutboxStatus> {
-  const { rows } = await db.query<OutboxStatus>(`
+  const { rows } = await db.query<OutboxStatus>({
+    name: 'outbox_status',
+    text: `
     SELECT (SELECT count(*)::int FROM outbox) AS backlog,
            (SELECT extract(epoch FROM now() - min(created_at))::float FROM outbox) AS oldest_age_seconds,
-           (SELECT count(*)::int FROM dead_letters WHERE status = 'dead') AS dead_letters,
+           COALESCE((d.by_status->>'dead')::int, 0) AS dead_letters, d.by_status AS dead_letters_by_status,
            (SELECT transaction_id::text || '-' || position FROM relay_checkpoint WHERE id = 1) AS checkpoint,
            COALESCE((SELECT published::float8 FROM relay_checkpoint WHERE id = 1), 0) AS published,
+           CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN extract(epoch FROM now() - GREATEST(
+                (SELECT updated_at FROM relay_checkpoint WHERE id = 1),
+                (SELECT min(created_at) FROM outbox)))::float8 ELSE 0 END AS checkpoint_lag_seconds,
            a.age AS oldest_open_transaction_seconds, a.pid AS oldest_open_transaction_pid,
            a.datname AS oldest_open_transaction_database, a.application_name AS oldest_open_transaction_application
-    FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+    FROM (SELECT COALESCE(json_object_agg(status, n), '{}') AS by_status
+          FROM (SELECT status, count(*)::int AS n FROM dead_letters GROUP BY status) AS s) AS d
+    LEFT JOIN LATERAL (
       SELECT extract(epoch FROM now() - xact_start)::float AS age, pid, datname::text, application_name
       FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
-      ORDER BY xact_start LIMIT 1) AS a ON true`);
+      ORDER BY xact_start LIMIT 1) AS a ON true`,
+  });
   return rows[0]!;
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import * as crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requestIdentifier } from '../../src/api/plugins/auth.js';
+import { createAuth } from '../../src/api/auth/index.js';
 import { rateLimitKey } from '../../src/api/plugins/rate-limit.js';
 import { DEVELOPMENT_TOKENS } from '../../src/config.js';
 import { buildTestApp, useTestApp, type TestApp } from '../helpers/app.js';
@@ -144,7 +144,7 @@ describe('rate limiting (L01_RATE_LIMIT_MAX=5 per minute)', () => {
   });
 
   it('the bucket key is derived from the token digest, never the token itself', () => {
-    const identify = requestIdentifier([{ token: USER_KEYS[0]!, scope: 'user' }]);
+    const { identify } = createAuth({ tokens: [{ token: USER_KEYS[0]!, scope: 'user' }] });
     const req = (authorization?: string) => ({ headers: { authorization }, ip: '::ffff:192.0.2.1' }) as never;
     const key = rateLimitKey(req(`Bearer ${USER_KEYS[0]}`), identify);
     expect(key).toBe(`caller:${callerId(USER_KEYS[0]!)}`);

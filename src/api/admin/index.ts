@@ -1,31 +1,41 @@
 /**
  * The operator pages under /admin, behind the admin token (bearer, or the session cookie
- * a browser gets from /admin/login: see session.ts and login.ts):
+ * a browser gets from /admin/login: see auth/session.ts and login.ts):
  *   /admin/dead-letters   the Postgres dead letters, with Retry and Discard
  *   /admin/queues         Bull Board over the publish queue (when the app is given the queue)
- * Everything here lives in its own plugin context: the form parser and the guard apply to
- * these routes only, and none of them appears in the OpenAPI document.
+ * Everything here lives in its own plugin context: the cookie and form parsers and the
+ * page guard apply to these routes only, and none of them appears in the OpenAPI document.
  */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
+import type { Auth } from '../auth/index.js';
 import { registerDeadLetterPages } from './dead-letters.js';
-import { acceptForms, adminGuard, registerLogin, type LoginOptions } from './login.js';
+import { registerLogin } from './login.js';
 import { registerQueueBoard } from './queues.js';
 
-export interface AdminOptions extends LoginOptions {
+export interface AdminOptions {
+  auth: Auth;
   db: Queryable;
   onCommit?: () => void;
   /** The BullMQ publish queue; without it there is no /admin/queues. */
   publishQueue?: Queue;
+  /** Mark the session cookie Secure even over plain HTTP (production sits behind TLS). */
+  secureCookies: boolean;
 }
+
+/** Login forms are small: a token and a path. */
+const FORM_LIMIT = 16_384;
 
 export async function registerAdmin(app: FastifyInstance, o: AdminOptions): Promise<void> {
   await app.register(async (admin) => {
-    acceptForms(admin);
-    const sessions = registerLogin(admin, o);
+    await admin.register(cookie);
+    await admin.register(formbody, { bodyLimit: FORM_LIMIT });
+    registerLogin(admin, { sessions: o.auth.sessions, secureCookies: o.secureCookies });
     await admin.register(async (guarded) => {
-      guarded.addHook('onRequest', adminGuard(o.tokens, sessions));
+      guarded.addHook('onRequest', o.auth.pageGuard);
       registerDeadLetterPages(guarded, { db: o.db, onCommit: o.onCommit });
       if (o.publishQueue) await registerQueueBoard(guarded, o.publishQueue);
     });

@@ -13,7 +13,7 @@ import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../problems.js';
-import type { Identify } from './auth.js';
+import type { Identify } from '../auth/index.js';
 
 export interface RateLimitOptions {
   /** Requests per window per key; 0 turns limiting off. */

@@ -1,6 +1,6 @@
 /**
  * The config store: versioned JSON values addressed by `/{namespace}/{key}`, stored as
- * `config_entries` rows (unique on namespace + key) and written through `applyChange`, so
+ * `config_entries` rows (unique on namespace + key) and written through the writer, so
  * every write is an event: `config_created` on the first PUT of a key, `config_updated` after,
  * `config_deleted`. Versions and If-Match work as for every entity; `If-None-Match: *` makes
  * a PUT create-only.

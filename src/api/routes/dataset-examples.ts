@@ -2,7 +2,7 @@
  * Training examples in datasets: linking one with a split (train / validation / test),
  * unlinking it, listing a dataset's examples and counting them per split. A link is a
  * `dataset_examples` row (unique on dataset + example), created and deleted through
- * `applyChange`: `dataset_example_created` / `dataset_example_deleted`. Moving a linked
+ * the writer: `dataset_example_created` / `dataset_example_deleted`. Moving a linked
  * example to another split is a PATCH of the link (`/api/dataset_examples/{link_id}`).
  */
 import type { FastifyInstance } from 'fastify';

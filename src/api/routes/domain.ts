@@ -1,6 +1,6 @@
 /**
  * The domain endpoints beyond generic CRUD, one small file each. Their writes go through
- * the same `applyChange` as the generic routes, so every one of them is an event.
+ * the same writer as the generic routes, so every one of them is an event.
  * Their static path segments (`/api/tools/executions`, `/api/datasets/statistics`, …) win
  * over the generic `/api/<table>/:id` routes in Fastify's router, whatever the order.
  */

@@ -1,7 +1,7 @@
 /**
  * The REST routes of every entity, generated from its definition: list, get, create,
  * update (PUT and PATCH, both partial), delete, history, and one nested list per foreign
- * key pointing at it (`/api/agents/{id}/goals`). All writes go through `applyChange`.
+ * key pointing at it (`/api/agents/{id}/goals`). All writes go through the writer.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

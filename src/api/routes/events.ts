@@ -5,6 +5,7 @@ import { getEvent, listEvents } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { notFound, Problem } from '../problems.js';
 import { idParams, pagination, safeString } from '../schemas.js';
+import type { LogEvent } from '../../wire/message.js';
 import { problemResponses, secured } from '../openapi.js';
 
 const eventQuery = z.strictObject({
@@ -33,7 +34,7 @@ export const eventSchema = z.object({
   payload: z.record(z.string(), z.unknown()).describe('The entity after the change (before it, for a delete).'),
   metadata: z.record(z.string(), z.unknown()).describe('request_id, correlation_id, caller'),
   created_at: z.string(),
-});
+}) satisfies z.ZodType<LogEvent>;
 
 export async function registerEventRoutes(app: FastifyInstance, opts: { db: Queryable }) {
   const r = app.withTypeProvider<ZodTypeProvider>();

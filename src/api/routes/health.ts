@@ -1,21 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/pool.js';
+import { withTimeout } from '../../lib/time.js';
 
 const CHECK_TIMEOUT_MS = 1500;
 
 async function check(probe: () => Promise<unknown>): Promise<'healthy' | 'unhealthy'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([probe(), timeout]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS, 'dependency');
     return 'healthy';
   } catch {
     return 'unhealthy';
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Model usage: one `model_usage` row per request to a model (tokens in and out, latency,
- * cost), recorded through `applyChange` (`model_usage_created`) and looked up by the
+ * cost), recorded through the writer (`model_usage_created`) and looked up by the
  * caller's request id. Also a normal entity at /api/model_usage.
  */
 import type { FastifyInstance } from 'fastify';

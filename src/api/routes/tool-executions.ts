@@ -1,7 +1,7 @@
 /**
  * Tool executions addressed the way tool runners know them: by their own invocation id.
  * The rows are the `tool_executions` entity (also at /api/tool_executions); writes go
- * through `applyChange`, so a status change emits `tool_execution_started|completed|failed|
+ * through the writer, so a status change emits `tool_execution_started|completed|failed|
  * cancelled` after `tool_execution_updated`, and stamps started_at / completed_at.
  */
 import type { FastifyInstance } from 'fastify';

@@ -9,7 +9,7 @@ import {
   requeueDeadLetters,
   type DeadLetterStatus,
 } from '../../outbox/dead-letters.js';
-import { OUTBOX_CHANNEL } from '../../outbox/signal.js';
+import { wakeRelay } from '../../outbox/signal.js';
 import type pg from 'pg';
 import { action, CliError, out, withDb } from '../context.js';
 import { table } from '../format.js';
@@ -74,7 +74,7 @@ export function deadLettersCommand(): Command {
       const requeued = await withDb(async (db) => {
         if (id) await mustBeDead(db, eventId(id));
         const n = await requeueDeadLetters(db, id ? [id] : 'all');
-        await db.query(`NOTIFY ${OUTBOX_CHANNEL}`); // wake the relay now rather than at its next poll
+        await wakeRelay(db);
         return n;
       });
       out(`requeued ${requeued} dead letter${requeued === 1 ? '' : 's'}`);

@@ -1,10 +1,10 @@
 /** `l01 tail`: a live, readable view of the events as they are published. */
 import { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { parseEntry, type L01Event, type RawEntry } from '../../consumer/event.js';
-import { globMatcher } from '../../consumer/keys.js';
+import { eventTypeMatcher } from '../../consumer/patterns.js';
 import { subscribeEvents } from '../../consumer/subscribe.js';
-import { globalStream } from '../../outbox/streams.js';
+import { parseEntry, type L01Event, type RawEntry } from '../../wire/message.js';
+import { channelName, globalStream } from '../../wire/names.js';
 import { action, config, names, note, out, withRedis } from '../context.js';
 
 interface Options {
@@ -68,7 +68,7 @@ export function tailCommand(): Command {
       const print = (e: L01Event) => out(o.json ? JSON.stringify(e) : formatEvent(e, color));
       const stop = stopped();
       if (o.stream) {
-        await withRedis((redis) => tailStream(redis, print, globMatcher(o.type), stop));
+        await withRedis((redis) => tailStream(redis, print, eventTypeMatcher(o.type), stop));
         return;
       }
       const c = config();
@@ -81,7 +81,7 @@ export function tailCommand(): Command {
         onError: (err) => note(`tail: ${(err as Error).message ?? err}`),
       });
       await sub.ready;
-      note(`listening on ${o.type.map((t) => `${c.L01_CHANNEL_PREFIX}events:${t}`).join(', ')} (Ctrl-C to stop)`);
+      note(`listening on ${o.type.map((t) => channelName(t, c.L01_CHANNEL_PREFIX)).join(', ')} (Ctrl-C to stop)`);
       await stop;
       await sub.close();
     }));

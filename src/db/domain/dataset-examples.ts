@@ -1,6 +1,6 @@
 /**
  * Reads over the dataset ↔ training example links (`dataset_examples`). Links are written
- * only through `applyChange` (the routes create and delete them like any entity).
+ * only through the writer (the routes create and delete them like any entity).
  */
 import type { QueryConfig } from 'pg';
 import { datasetExamples } from '../entities/knowledge.js';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { sleep } from '../lib/time.js';
 
 /**
  * BullMQ and the streams must never be evicted: with any other maxmemory-policy Redis
@@ -24,7 +25,7 @@ export async function checkRedisPolicy(redis: Redis, log: Logger): Promise<void>
         return;
       }
       log.warn({ err: message }, 'waiting for Redis');
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }
 }

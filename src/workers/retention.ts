@@ -14,12 +14,11 @@
  * makes a pass fail and the next one retry; a pass examines at most MAX_SCAN entries per
  * stream, so a first pass over a long history spreads over several intervals.
  */
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { entities } from '../db/entities/index.js';
-import { entityStream, globalStream, type StreamNames } from './streams.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../lib/time.js';
+import { nextEntryId } from '../wire/entry-id.js';
+import { withScript } from './lua.js';
 
 export interface RetentionPolicy {
   /** Entries whose event is older than this may go, ms. 0: no age limit. */
@@ -30,21 +29,9 @@ export interface RetentionPolicy {
 
 export const retentionEnabled = (p: RetentionPolicy) => p.retentionMs > 0 || p.maxLen > 0;
 
-/** Every stream the relay writes: the global one and one per entity type. */
-export const eventStreamKeys = (names: StreamNames): string[] => [
-  globalStream(names),
-  ...entities.map((e) => entityStream(names, e.singular)),
-];
-
 const PAGE = 500;
 /** Entries examined per stream per pass; a longer excess is trimmed over several passes. */
 const MAX_SCAN = 50_000;
-
-/** The smallest stream id greater than `id` (ids are two 64-bit integers). */
-export const nextId = (id: string): string => {
-  const [ms, seq] = id.split('-');
-  return `${ms}-${BigInt(seq ?? '0') + 1n}`;
-};
 
 /** The event time of an entry, ms; +Infinity (never old) when unreadable. */
 function eventTime(fields: string[]): number {
@@ -58,14 +45,11 @@ function eventTime(fields: string[]): number {
   }
 }
 
-const SCRIPT = readFileSync(new URL('./retention.lua', import.meta.url), 'utf8');
-type WithTrim = Redis & { l01Trim(key: string, minid: string): Promise<[string, number]> };
+type Trim = (key: string, minid: string) => Promise<[string, number]>;
 
 /** Runs retention.lua: the group bound ('' = none), and the entries removed below `minid`. */
 async function trimBelow(redis: Redis, key: string, minid: string): Promise<{ bound: string; trimmed: number }> {
-  const r = redis as WithTrim;
-  if (typeof r.l01Trim !== 'function') redis.defineCommand('l01Trim', { numberOfKeys: 1, lua: SCRIPT });
-  const [bound, trimmed] = await r.l01Trim(key, minid);
+  const [bound, trimmed] = await withScript<'l01Trim', Trim>(redis, 'l01Trim', 'retention.lua', 1).l01Trim(key, minid);
   return { bound, trimmed: Number(trimmed) };
 }
 
@@ -96,12 +80,12 @@ export async function trimStream(redis: Redis, key: string, policy: RetentionPol
     start = `(${page.at(-1)![0]}`;
   }
   if (lastGoing === null) return 0;
-  return (await trimBelow(redis, key, nextId(lastGoing))).trimmed;
+  return (await trimBelow(redis, key, nextEntryId(lastGoing))).trimmed;
 }
 
 export interface TrimmerOptions {
   redis: Redis;
-  /** The streams to trim (see `eventStreamKeys`); consumer dead-letter streams are not among them. */
+  /** The streams to trim (`eventStreamKeys` of the wire contract); consumer dead-letter streams are not among them. */
   streams: readonly string[];
   policy: RetentionPolicy;
   /** Pause between passes, ms. */

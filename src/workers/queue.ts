@@ -1,22 +1,29 @@
 /**
  * The BullMQ queue between the relay leader and the publishers. One job = one ordered
- * batch, named by its outbox keys (the messages travel outside BullMQ: batches.ts); the leader adds the next job only after the previous one finished, so per-entity
- * order holds across retries. BullMQ gives the retries (exponential backoff with jitter),
- * the stalled-job recovery when a publisher dies mid-job, and the failed set that backs
- * the dead-letter dashboard.
+ * batch, named by its outbox keys (the messages travel outside BullMQ: outbox/batches.ts);
+ * the leader adds the next job only after the previous one finished, so per-entity order
+ * holds across retries. BullMQ gives the retries (exponential backoff with jitter), the
+ * stalled-job recovery when a publisher dies mid-job, and the failed set that the
+ * dashboard's queue board shows.
  */
 import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { StreamKey } from './sql.js';
+import type { EntryId } from '../wire/entry-id.js';
 
 export const PUBLISH_QUEUE = 'publish';
 
-/** One batch, named by its outbox keys: the rows after `after` up to and including `last` (batches.ts). */
+/** One batch, named by its outbox keys: the rows after `after` up to and including `last` (outbox/batches.ts). */
 export interface PublishJob {
-  after: StreamKey;
-  last: StreamKey;
+  after: EntryId;
+  last: EntryId;
   count: number;
+  /**
+   * Set by the publisher when an event of the batch fails on its own (too big, a stream
+   * conflict), before it fails the attempt: the relay reads it back from the job, so the
+   * event is named by data, not by parsing an error message.
+   */
+  poison?: { id: string; reason: string };
 }
 export interface PublishResult {
   published: number;

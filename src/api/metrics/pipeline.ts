@@ -10,8 +10,10 @@
  */
 import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
-import type { Queryable } from '../db/pool.js';
-import { DEAD_LETTER_STATUSES } from '../outbox/dead-letters.js';
+import type { Queryable } from '../../db/pool.js';
+import { withTimeout } from '../../lib/time.js';
+import { DEAD_LETTER_STATUSES } from '../../outbox/dead-letters.js';
+import { outboxStatus } from '../../outbox/sql.js';
 
 export interface PipelineSources {
   db: Queryable;
@@ -20,42 +22,6 @@ export interface PipelineSources {
   streams: readonly string[];
   /** Per source, ms. */
   timeoutMs: number;
-}
-
-interface DbRow {
-  backlog: number;
-  oldest_age: number | null;
-  dead_letters: Record<string, number>;
-  checkpoint_lag: number;
-  checkpoint_published: number;
-  oldest_transaction: number | null;
-}
-
-/**
- * One statement, one round trip. `checkpoint_lag` is 0 while the outbox is empty, else the
- * time since the relay last advanced its checkpoint (or since the oldest waiting row was
- * written, if later): it grows only while events wait and the relay does not move.
- * count(*) over the outbox is a scan of its primary key: ~10 ms at a 100k backlog.
- */
-const STATUS_SQL = `
-  SELECT (SELECT count(*) FROM outbox)::float8 AS backlog,
-         (SELECT extract(epoch FROM now() - min(created_at)) FROM outbox)::float8 AS oldest_age,
-         (SELECT COALESCE(json_object_agg(status, n), '{}') FROM
-            (SELECT status, count(*)::int AS n FROM dead_letters GROUP BY status) AS s) AS dead_letters,
-         CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN extract(epoch FROM now() - GREATEST(
-              (SELECT updated_at FROM relay_checkpoint WHERE id = 1),
-              (SELECT min(created_at) FROM outbox)))::float8 ELSE 0 END AS checkpoint_lag,
-         COALESCE((SELECT published FROM relay_checkpoint WHERE id = 1), 0)::float8 AS checkpoint_published,
-         (SELECT extract(epoch FROM now() - xact_start)::float8 FROM pg_stat_activity
-           WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
-           ORDER BY xact_start LIMIT 1) AS oldest_transaction`;
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** XINFO GROUPS as ioredis returns it: one flat [field, value, …] array per group. */
@@ -83,14 +49,13 @@ export function pipelineGauges(registry: Registry, src: PipelineSources) {
 
   async function readDb(): Promise<void> {
     try {
-      const { rows } = await within(src.db.query<DbRow>(STATUS_SQL), src.timeoutMs, 'postgres');
-      const r = rows[0]!;
+      const r = await withTimeout(outboxStatus(src.db), src.timeoutMs, 'postgres');
       backlog.set(r.backlog);
-      oldest.set(r.oldest_age ?? 0);
-      for (const s of DEAD_LETTER_STATUSES) dead.set({ status: s }, r.dead_letters[s] ?? 0);
-      lag.set(r.checkpoint_lag);
-      total.set(r.checkpoint_published);
-      xact.set(r.oldest_transaction ?? 0);
+      oldest.set(r.oldest_age_seconds ?? 0);
+      for (const s of DEAD_LETTER_STATUSES) dead.set({ status: s }, r.dead_letters_by_status[s] ?? 0);
+      lag.set(r.checkpoint_lag_seconds);
+      total.set(r.published);
+      xact.set(r.oldest_open_transaction_seconds ?? 0);
       up.set({ source: 'postgres' }, 1);
     } catch {
       for (const g of [backlog, oldest, lag, total, xact]) g.set(NaN);
@@ -106,7 +71,7 @@ export function pipelineGauges(registry: Registry, src: PipelineSources) {
     try {
       const pipe = src.redis.pipeline();
       for (const key of src.streams) pipe.xlen(key).xinfo('GROUPS', key);
-      const replies = (await within(pipe.exec(), src.timeoutMs, 'redis')) ?? [];
+      const replies = (await withTimeout(pipe.exec(), src.timeoutMs, 'redis')) ?? [];
       src.streams.forEach((stream, i) => {
         const [lenErr, len] = replies[2 * i] ?? [];
         if (lenErr) throw lenErr;

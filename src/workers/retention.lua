@@ -12,25 +12,14 @@
              is smaller, over all groups
     trimmed  entries removed (XTRIM MINID min(ARGV[1], bound))
 
+  Uses cmp_id from lib.lua.
+
   Why a script: XINFO GROUPS, XPENDING and XTRIM run atomically, so a group created or a
   read delivered between the check and the trim cannot lose an entry. A group created
   later with an id already trimmed (XGROUP CREATE ... 0) reads from the oldest entry left.
 ]]
 
--- Compares two stream ids ("ms-seq") as 64-bit integers, on their decimal strings:
--- Lua numbers are doubles and would lose precision past 2^53.
-local function cmp_num(a, b)
-  if #a ~= #b then return #a < #b and -1 or 1 end
-  if a == b then return 0 end
-  return a < b and -1 or 1
-end
-local function less(a, b)
-  local a1, a2 = string.match(a, '^(%d+)-(%d+)$')
-  local b1, b2 = string.match(b, '^(%d+)-(%d+)$')
-  local c = cmp_num(a1, b1)
-  if c == 0 then c = cmp_num(a2, b2) end
-  return c < 0
-end
+local function less(a, b) return cmp_id(a, b) < 0 end
 
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return { '', 0 } end

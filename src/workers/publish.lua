@@ -16,24 +16,11 @@
     -1  conflict: the stream is already past this id, yet the entry is not there (Redis
         lost data, or the database was restored behind it). Reported, never skipped.
 
+  Uses cmp_id from lib.lua.
+
   A script runs atomically, so the XADDs and the PUBLISH of one event are never separated
   by a crash. Stream ids only grow, so Redis itself refuses a second copy of an event.
 ]]
-
--- Compares two stream ids ("ms-seq") as 64-bit integers, on their decimal strings:
--- Lua numbers are doubles and would lose precision past 2^53.
-local function cmp_num(a, b)
-  if #a ~= #b then return #a < #b and -1 or 1 end
-  if a == b then return 0 end
-  return a < b and -1 or 1
-end
-local function cmp_id(a, b)
-  local a1, a2 = string.match(a, '^(%d+)-(%d+)$')
-  local b1, b2 = string.match(b, '^(%d+)-(%d+)$')
-  local c = cmp_num(a1, b1)
-  if c ~= 0 then return c end
-  return cmp_num(a2, b2)
-end
 
 local function is_duplicate_error(reply)
   return type(reply) == 'table' and reply.err ~= nil

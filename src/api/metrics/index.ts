@@ -3,20 +3,17 @@
  * and status, Node process metrics, and the pipeline gauges read at scrape time
  * (pipeline.ts).
  *
- * Protected by a bearer token, on the API port: the admin token, or `L01_METRICS_TOKEN`,
- * a token that opens /metrics and nothing else (give Prometheus that one, not the admin
- * token that can discard dead letters). The route has no `scope`, so the app's auth hook
- * lets it through and the check below decides; a user-scope token gets 403.
+ * Protected by a bearer token, on the API port: the route needs the `metrics` scope (auth/),
+ * which the admin token has and `L01_METRICS_TOKEN` has alone: give Prometheus that one,
+ * not the admin token that can discard dead letters. A user key gets 403.
  *
  * Each app gets its own registry (tests build several apps in one process).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { Queryable } from '../db/pool.js';
-import { tokenMatcher, type Scope } from '../api/plugins/auth.js';
-import { Problem } from '../api/problems.js';
+import type { Queryable } from '../../db/pool.js';
 import { pipelineGauges } from './pipeline.js';
 
 export interface ApiMetricsOptions {
@@ -24,9 +21,6 @@ export interface ApiMetricsOptions {
   redis: Redis;
   /** Stream keys whose length and consumer-group lag are reported. */
   streams: readonly string[];
-  tokens: ReadonlyArray<{ token: string; scope: Scope }>;
-  /** A token that opens /metrics only. */
-  metricsToken?: string;
   /** Per source (Postgres, Redis) per scrape, ms. Default 1000. */
   scrapeTimeoutMs?: number;
 }
@@ -37,9 +31,6 @@ declare module 'fastify' {
     metrics: Registry;
   }
 }
-
-const unauthorized = (detail: string) =>
-  new Problem(401, 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="l01-metrics"' });
 
 async function apiMetrics(app: FastifyInstance, o: ApiMetricsOptions) {
   const registry = new Registry();
@@ -61,16 +52,7 @@ async function apiMetrics(app: FastifyInstance, o: ApiMetricsOptions) {
   });
 
   const pipeline = pipelineGauges(registry, { db: o.db, redis: o.redis, streams: o.streams, timeoutMs: o.scrapeTimeoutMs ?? 1000 });
-  const match = tokenMatcher([...o.tokens, ...(o.metricsToken ? [{ token: o.metricsToken, scope: 'admin' as const }] : [])]);
-  const guard = async (req: FastifyRequest) => {
-    const m = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw unauthorized('send Authorization: Bearer <admin token or L01_METRICS_TOKEN>');
-    const caller = match(m[1]!);
-    if (!caller) throw unauthorized('invalid token');
-    if (caller.scope !== 'admin') throw new Problem(403, 'Forbidden', '/metrics needs the admin token or L01_METRICS_TOKEN');
-  };
-
-  app.get('/metrics', { schema: { hide: true }, onRequest: guard }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { scope: 'metrics' } }, async (_req, reply) => {
     await pipeline.refresh();
     return reply.type(registry.contentType).send(await registry.metrics());
   });

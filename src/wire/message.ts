@@ -1,0 +1,112 @@
+/**
+ * What an event looks like when it leaves the service, in one place:
+ *
+ * - `LogEvent`: an event of the log as the HTTP API returns it (`GET /api/events`, history).
+ * - `L01Event`: the message of a stream entry (its `data` field) and of a pub/sub message.
+ *
+ * Both carry the same `EventFields`; the log adds its storage identity (`id`, `cursor`,
+ * `transaction_id`, `created_at`), the message names them for consumers (`event_id`,
+ * `timestamp`) and says whether it is a re-publication (`replayed`). The field names are
+ * fixed by DESIGN.md.
+ *
+ * The message is written here, by `messageText`, from the parts the relay (and the replay
+ * command) read from Postgres: payload and metadata arrive as JSON text and are spliced in
+ * unparsed, so a large payload is never parsed and re-serialised on its way to Redis.
+ * No dependencies: the consumer package imports this file as it is.
+ */
+
+export interface EventFields<P = Record<string, unknown>> {
+  event_type: string;
+  entity_type: string;
+  entity_id: string;
+  /**
+   * 1 on create, +1 per change; a delete carries the last version + 1. The key of
+   * idempotent consumers: skip a version of an entity_id you already applied.
+   */
+  entity_version: number;
+  /** Global position in the event log (insertion order). */
+  position: number;
+  /** The entity after the change (before it, for a delete). */
+  payload: P;
+  /** `request_id`, `correlation_id`, `caller`. */
+  metadata: Record<string, unknown>;
+}
+
+/** One event of the log, as `GET /api/events` returns it. */
+export interface LogEvent<P = Record<string, unknown>> extends EventFields<P> {
+  id: string;
+  /** The writing transaction (xid8), decimal. */
+  transaction_id: string;
+  /** `<transaction_id>-<position>`: log order, and the id of the event in every stream. */
+  cursor: string;
+  created_at: string;
+}
+
+/** One event as published: the `data` field of a stream entry, or a pub/sub message. */
+export interface L01Event<P = Record<string, unknown>> extends EventFields<P> {
+  event_id: string;
+  /** When the event was written (its `created_at`). */
+  timestamp: string;
+  /** True when re-published by a dead-letter retry or `l01 replay`: you may have seen it before. */
+  replayed: boolean;
+}
+
+/**
+ * An event as the relay reads it from Postgres (see `outbox/sql.ts`): scalars as text,
+ * `payload` and `metadata` as JSON text, `created_at` as a JSON string literal.
+ */
+export interface MessageParts {
+  event_id: string;
+  event_type: string;
+  entity_type: string;
+  entity_id: string;
+  entity_version: number;
+  position: string;
+  payload: string;
+  metadata: string;
+  /** `to_json(created_at)`: a quoted ISO 8601 string, microseconds and offset as Postgres writes them. */
+  created_at: string;
+  replayed: boolean;
+}
+
+/** The JSON text of an `L01Event`, keys in the order of the interface. */
+export function messageText(p: MessageParts): string {
+  return `{"event_type":${JSON.stringify(p.event_type)},"event_id":${JSON.stringify(p.event_id)},` +
+    `"entity_type":${JSON.stringify(p.entity_type)},"entity_id":${JSON.stringify(p.entity_id)},` +
+    `"entity_version":${Number(p.entity_version)},"position":${BigInt(p.position)},` +
+    `"payload":${p.payload},"metadata":${p.metadata},"timestamp":${p.created_at},"replayed":${p.replayed === true}}`;
+}
+
+/** A stream entry as ioredis returns it: `[id, [field, value, field, value, …]]`. */
+export type RawEntry = [id: string, fields: string[]];
+
+/** The fields of a stream entry, in order: `event_type`, then `data` (the message). */
+export const entryFields = (eventType: string, message: string): string[] => ['event_type', eventType, 'data', message];
+
+export class MalformedEntryError extends Error {
+  override name = 'MalformedEntryError';
+}
+
+/** Reads the `data` field of a stream entry; throws MalformedEntryError when it is not an event. */
+export function parseEntry(entry: RawEntry): L01Event {
+  const [id, fields] = entry;
+  let data: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'data') data = fields[i + 1];
+  if (data === undefined) throw new MalformedEntryError(`entry ${id} has no data field`);
+  return parseMessage(data, `entry ${id}`);
+}
+
+/** Parses a pub/sub message or a stream entry's `data`. */
+export function parseMessage(text: string, where = 'message'): L01Event {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new MalformedEntryError(`${where}: data is not JSON`);
+  }
+  const e = value as Partial<L01Event> | null;
+  if (!e || typeof e !== 'object' || typeof e.event_type !== 'string' || typeof e.entity_id !== 'string') {
+    throw new MalformedEntryError(`${where}: data is not an L01 event`);
+  }
+  return { ...e, replayed: e.replayed === true } as L01Event;
+}
