@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

@@ -3,11 +3,14 @@
  * writer (and waking the relay after a commit), and answering with a row as JSON text plus
  * its ETag.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { findByKey } from '../db/domain/lookup.js';
+import type { Entity } from '../db/entity.js';
 import type { ApplyChange } from '../db/group-commit.js';
 import type { Queryable } from '../db/pool.js';
 import type { ChangeResult } from '../db/write.js';
+import { eventMetadata } from './context.js';
 import { idUsed, notFound, preconditionFailed } from './problems.js';
 
 export type Writer = ApplyChange;
@@ -53,3 +56,29 @@ export const ifMatchHeaders = z.object({
 });
 
 export const deletedSchema = z.object({ message: z.string() });
+
+/**
+ * The handler of a route that creates `entity` from its validated body: the write, 201,
+ * the row and its ETag, and `Location: location(id, body)` (default `/api/<table>/<id>`).
+ */
+export function createHandler(entity: Entity, write: Writer, location = (id: string, _body: Record<string, unknown>) => `/api/${entity.table}/${id}`) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = req.body as Record<string, unknown>;
+    const result = await write({ op: 'create', entity, data: body, metadata: eventMetadata(req) });
+    if (result.ok) reply.header('location', location(result.id, body));
+    return sendWritten(reply, result, entity.label, '', 201);
+  };
+}
+
+/**
+ * The handler of a route that reads one `entity` by a unique key: the route's params are
+ * the key's columns. 404 names it as `<label> <name(params)>`.
+ */
+export function byKeyHandler(db: Queryable, entity: Entity, label: string, name: (key: Record<string, string>) => string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const key = req.params as Record<string, string>;
+    const found = await findByKey(db, entity, key);
+    if (!found) throw notFound(label, name(key));
+    return sendJson(reply, 200, found.body, found.version);
+  };
+}

@@ -6,15 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Queryable } from '../../db/pool.js';
-import {
-  DEAD_LETTER_STATUSES,
-  deadLetterStatus,
-  discardDeadLetter,
-  getDeadLetter,
-  listDeadLetters,
-  requeueDeadLetters,
-  type DeadLetterStatus,
-} from '../../outbox/dead-letters.js';
+import * as deadLetters from '../../outbox/dead-letters.js';
 import { esc, page, sendPage } from './html.js';
 
 export interface DeadLetterPageOptions {
@@ -28,7 +20,7 @@ interface Row {
   position: number;
   entity_type: string;
   event_type: string;
-  status: DeadLetterStatus;
+  status: deadLetters.DeadLetterStatus;
   attempts: number;
   last_error: string | null;
   created_at: string;
@@ -52,8 +44,8 @@ function actions(r: Row): string {
     `<form class="inline" method="post" action="/admin/dead-letters/${id}/discard"><button class="act discard" type="submit" data-action="discard">Discard</button></form>`;
 }
 
-function listPage(rows: Row[], status: DeadLetterStatus | 'all', offset: number, notice: string | null): string {
-  const filters = [...DEAD_LETTER_STATUSES, 'all'].map((s) =>
+function listPage(rows: Row[], status: deadLetters.DeadLetterStatus | 'all', offset: number, notice: string | null): string {
+  const filters = [...deadLetters.DEAD_LETTER_STATUSES, 'all'].map((s) =>
     `<a href="/admin/dead-letters?status=${s}"${s === status ? ' class="current"' : ''}>${s}</a>`).join('');
   const body = rows.map((r) =>
     `<tr data-event-id="${esc(r.event_id)}"><td><a href="/admin/dead-letters/${esc(r.event_id)}"><code>${esc(r.event_id)}</code></a></td>` +
@@ -81,16 +73,16 @@ export function registerDeadLetterPages(app: FastifyInstance, o: DeadLetterPageO
 
   app.get('/admin/dead-letters', { schema: { hide: true } }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
-    const status = q.status === 'all' || (DEAD_LETTER_STATUSES as readonly string[]).includes(q.status ?? '') ? (q.status as DeadLetterStatus | 'all') : 'dead';
+    const status = q.status === 'all' || (deadLetters.DEAD_LETTER_STATUSES as readonly string[]).includes(q.status ?? '') ? (q.status as deadLetters.DeadLetterStatus | 'all') : 'dead';
     const offset = Math.max(0, Math.min(1_000_000, Number.parseInt(q.offset ?? '0', 10) || 0));
-    const rows = JSON.parse(await listDeadLetters(db, { status: status === 'all' ? undefined : status, limit: PAGE_SIZE, offset })) as Row[];
+    const rows = JSON.parse(await deadLetters.listDeadLetters(db, { status: status === 'all' ? undefined : status, limit: PAGE_SIZE, offset })) as Row[];
     const notice = q.done && NOTICES[q.done] ? NOTICES[q.done]!(String(Number.parseInt(q.n ?? '1', 10) || 0)) : null;
     return sendPage(reply, listPage(rows, status, offset, notice));
   });
 
   app.get('/admin/dead-letters/:id', { schema: { hide: true } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const body = UUID.test(id) ? await getDeadLetter(db, id) : null;
+    const body = UUID.test(id) ? await deadLetters.getDeadLetter(db, id) : null;
     if (!body) return notFound(reply, id);
     const d = JSON.parse(body) as Row & { event: unknown };
     return sendPage(reply, page(`Dead letter ${id}`,
@@ -102,20 +94,20 @@ export function registerDeadLetterPages(app: FastifyInstance, o: DeadLetterPageO
 
   app.post('/admin/dead-letters/:id/retry', { schema: { hide: true } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    if (!UUID.test(id) || (await deadLetterStatus(db, id)) === null) return notFound(reply, id);
-    const n = await requeueDeadLetters(db, [id]);
+    if (!UUID.test(id) || (await deadLetters.deadLetterStatus(db, id)) === null) return notFound(reply, id);
+    const n = await deadLetters.requeueDeadLetters(db, [id]);
     if (n > 0) o.onCommit?.();
     return back(reply, n > 0 ? 'retried' : 'unchanged', String(n));
   });
 
   app.post('/admin/dead-letters/:id/discard', { schema: { hide: true } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    if (!UUID.test(id) || (await deadLetterStatus(db, id)) === null) return notFound(reply, id);
-    return back(reply, (await discardDeadLetter(db, id)) ? 'discarded' : 'unchanged');
+    if (!UUID.test(id) || (await deadLetters.deadLetterStatus(db, id)) === null) return notFound(reply, id);
+    return back(reply, (await deadLetters.discardDeadLetter(db, id)) ? 'discarded' : 'unchanged');
   });
 
   app.post('/admin/dead-letters/retry-all', { schema: { hide: true } }, async (_req, reply) => {
-    const n = await requeueDeadLetters(db, 'all');
+    const n = await deadLetters.requeueDeadLetters(db, 'all');
     if (n > 0) o.onCommit?.();
     return back(reply, 'retried', String(n));
   });

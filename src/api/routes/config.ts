@@ -15,7 +15,7 @@ import type { ChangeResult } from '../../db/write.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { problemResponses, secured } from '../openapi.js';
 import { notFound, Problem } from '../problems.js';
-import { deletedSchema, sendJson, sendWritten, type RouteDeps } from '../respond.js';
+import { byKeyHandler, deletedSchema, sendJson, sendWritten, type RouteDeps } from '../respond.js';
 import { entitySchemas, pagination } from '../schemas.js';
 
 const entity = configEntries;
@@ -75,11 +75,7 @@ export async function registerConfigRoutes(app: FastifyInstance, { db, write }: 
   r.get('/api/config/:namespace/:key', {
     config: { scope: 'user' },
     schema: secured({ tags, summary: 'One entry, with its version as ETag', params: keyParams, response: { 200: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const found = await findByKey(db, entity, req.params);
-    if (!found) throw notFound(label, name(req.params));
-    return sendJson(reply, 200, found.body, found.version);
-  });
+  }, byKeyHandler(db, entity, label, (k) => name(k as Key)));
 
   r.put('/api/config/:namespace/:key', {
     config: { scope: 'user' },

@@ -13,7 +13,7 @@ import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntities } from '../../db/read.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound } from '../problems.js';
-import { ifMatchHeaders as ifMatch, sendJson as json, sendWritten, type RouteDeps, type Writer } from '../respond.js';
+import { createHandler, ifMatchHeaders as ifMatch, sendJson as json, sendWritten, type RouteDeps, type Writer } from '../respond.js';
 import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
@@ -46,11 +46,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   r.post(base, {
     config: { scope: 'user' },
     schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
-    if (result.ok) reply.header('location', `${base}/${result.id}`);
-    return sendWritten(reply, result, entity.label, '', 201);
-  });
+  }, createHandler(entity, write));
 
   for (const method of ['put', 'patch'] as const) {
     r[method](`${base}/:id`, {

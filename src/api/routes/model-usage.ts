@@ -6,13 +6,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findByKey } from '../../db/domain/lookup.js';
 import { listModelUsage } from '../../db/domain/model-usage.js';
 import { modelUsage } from '../../db/entities/knowledge.js';
-import { eventMetadata } from '../context.js';
 import { problemResponses, secured } from '../openapi.js';
-import { notFound } from '../problems.js';
-import { sendJson, sendWritten, type RouteDeps } from '../respond.js';
+import { byKeyHandler, createHandler, sendJson, type RouteDeps } from '../respond.js';
 import { entitySchemas, pagination } from '../schemas.js';
 import { checkOrder, instant } from '../time-range.js';
 
@@ -37,11 +34,7 @@ export async function registerModelUsageRoutes(app: FastifyInstance, { db, write
   r.post(base, {
     config: { scope: 'user' },
     schema: secured({ tags, summary: 'Record the usage of one model request (model_usage_created); 409 if the request id is taken', description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
-    if (result.ok) reply.header('location', `${base}/${encodeURIComponent(String((req.body as { request_id: string }).request_id))}`);
-    return sendWritten(reply, result, label, '', 201);
-  });
+  }, createHandler(entity, write, (_id, body) => `${base}/${encodeURIComponent(String(body.request_id))}`));
 
   r.get(base, {
     config: { scope: 'user' },
@@ -55,9 +48,5 @@ export async function registerModelUsageRoutes(app: FastifyInstance, { db, write
   r.get(`${base}/:request_id`, {
     config: { scope: 'user' },
     schema: secured({ tags, summary: 'The usage of one request, by its request id', params: requestParams, response: { 200: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const found = await findByKey(db, entity, req.params);
-    if (!found) throw notFound(label, req.params.request_id);
-    return sendJson(reply, 200, found.body, found.version);
-  });
+  }, byKeyHandler(db, entity, label, (k) => k.request_id!));
 }

@@ -13,7 +13,7 @@ import { listEntities } from '../../db/read.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { problemResponses, secured } from '../openapi.js';
 import { notFound } from '../problems.js';
-import { ifMatchHeaders, sendJson, sendWritten, type RouteDeps } from '../respond.js';
+import { byKeyHandler, createHandler, ifMatchHeaders, sendJson, sendWritten, type RouteDeps } from '../respond.js';
 import { entitySchemas } from '../schemas.js';
 
 const entity = toolExecutions;
@@ -29,11 +29,7 @@ export async function registerToolExecutionRoutes(app: FastifyInstance, { db, wr
   r.post(base, {
     config: { scope: 'user' },
     schema: secured({ tags, summary: 'Record a tool execution (tool_execution_created)', description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const result = await write({ op: 'create', entity, data: req.body as Record<string, unknown>, metadata: eventMetadata(req) });
-    if (result.ok) reply.header('location', `/api/${entity.table}/${result.id}`);
-    return sendWritten(reply, result, label, String((req.body as { invocation_id: string }).invocation_id), 201);
-  });
+  }, createHandler(entity, write));
 
   r.get(base, {
     config: { scope: 'user' },
@@ -46,11 +42,7 @@ export async function registerToolExecutionRoutes(app: FastifyInstance, { db, wr
   r.get(`${base}/by-invocation/:invocation_id`, {
     config: { scope: 'user' },
     schema: secured({ tags, summary: 'One tool execution by its invocation id', params: invocationParams, response: { 200: schemas.response, ...problemResponses } }),
-  }, async (req, reply) => {
-    const found = await findByKey(db, entity, req.params);
-    if (!found) throw notFound(label, req.params.invocation_id);
-    return sendJson(reply, 200, found.body, found.version);
-  });
+  }, byKeyHandler(db, entity, label, (k) => k.invocation_id!));
 
   r.patch(`${base}/by-invocation/:invocation_id`, {
     config: { scope: 'user' },

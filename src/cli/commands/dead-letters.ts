@@ -1,14 +1,6 @@
 /** `l01 dead-letters`: the same operations as the admin routes, straight on the database. */
 import { Command, Option } from 'commander';
-import {
-  DEAD_LETTER_STATUSES,
-  deadLetterStatus,
-  discardDeadLetter,
-  getDeadLetter,
-  listDeadLetters,
-  requeueDeadLetters,
-  type DeadLetterStatus,
-} from '../../outbox/dead-letters.js';
+import * as deadLetters from '../../outbox/dead-letters.js';
 import { wakeRelay } from '../../outbox/signal.js';
 import type pg from 'pg';
 import { action, CliError, out, withDb } from '../context.js';
@@ -33,7 +25,7 @@ function eventId(id: string): string {
 
 /** Same rule as the routes: unknown → not found; only a `dead` letter can be retried or discarded. */
 async function mustBeDead(db: pg.Client, id: string): Promise<void> {
-  const status = await deadLetterStatus(db, id);
+  const status = await deadLetters.deadLetterStatus(db, id);
   if (status === null) throw new CliError(`dead letter ${id} not found`);
   if (status !== 'dead') throw new CliError(`dead letter ${id} is ${status}, not dead`);
 }
@@ -43,12 +35,12 @@ export function deadLettersCommand(): Command {
 
   cmd.command('list')
     .description('List dead letters, oldest first.')
-    .addOption(new Option('--status <status>', 'only this status').choices(DEAD_LETTER_STATUSES).default('dead'))
+    .addOption(new Option('--status <status>', 'only this status').choices(deadLetters.DEAD_LETTER_STATUSES).default('dead'))
     .option('--all', 'every status (dead, retrying, published, discarded)')
     .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
     .option('--json', 'print JSON')
-    .action(action(async (o: { status: DeadLetterStatus; all?: boolean; limit: number; json?: boolean }) => {
-      const body = await withDb((db) => listDeadLetters(db, { status: o.all ? undefined : o.status, limit: o.limit, offset: 0 }));
+    .action(action(async (o: { status: deadLetters.DeadLetterStatus; all?: boolean; limit: number; json?: boolean }) => {
+      const body = await withDb((db) => deadLetters.listDeadLetters(db, { status: o.all ? undefined : o.status, limit: o.limit, offset: 0 }));
       if (o.json) return out(body);
       const rows = JSON.parse(body) as DeadLetterRow[];
       if (rows.length === 0) return out(`no dead letters${o.all ? '' : ` with status ${o.status}`}`);
@@ -60,7 +52,7 @@ export function deadLettersCommand(): Command {
     .description('Show one dead letter with the event it holds back (JSON).')
     .argument('<id>', 'event id')
     .action(action(async (id: string) => {
-      const body = await withDb((db) => getDeadLetter(db, eventId(id)));
+      const body = await withDb((db) => deadLetters.getDeadLetter(db, eventId(id)));
       if (!body) throw new CliError(`dead letter ${id} not found`);
       out(JSON.stringify(JSON.parse(body), null, 2));
     }));
@@ -73,7 +65,7 @@ export function deadLettersCommand(): Command {
       if (!id === !o.all) throw new CliError('give an event id or --all (not both)');
       const requeued = await withDb(async (db) => {
         if (id) await mustBeDead(db, eventId(id));
-        const n = await requeueDeadLetters(db, id ? [id] : 'all');
+        const n = await deadLetters.requeueDeadLetters(db, id ? [id] : 'all');
         await wakeRelay(db);
         return n;
       });
@@ -86,7 +78,7 @@ export function deadLettersCommand(): Command {
     .action(action(async (id: string) => {
       await withDb(async (db) => {
         await mustBeDead(db, eventId(id));
-        if (!(await discardDeadLetter(db, id))) throw new CliError(`dead letter ${id} changed meanwhile`);
+        if (!(await deadLetters.discardDeadLetter(db, id))) throw new CliError(`dead letter ${id} changed meanwhile`);
       });
       out(`discarded ${id}`);
     }));
