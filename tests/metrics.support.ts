@@ -31,6 +31,8 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 export interface WorkerProcess {
   /** Every log line so far (pino JSON, unparsed). */
   readonly output: string[];
+  /** null while it runs. */
+  exitCode(): number | null;
   /** SIGTERM, then wait for the exit. */
   stop(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   if (proc.exitCode !== null) throw new Error(`worker exited at start:\n${output.join('\n')}`);
   return {
     output,
+    exitCode: () => proc.exitCode,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
