@@ -20,9 +20,22 @@ async function writeAgents(n: number): Promise<void> {
   }
 }
 
+/**
+ * Waits until `n` outbox rows are claimable: the relay reads below the oldest running
+ * transaction of the whole server, and other test files run transactions meanwhile.
+ */
+async function claimable(n: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await claimBatch(t.db, 1000, ZERO_KEY)).length < n) {
+    if (Date.now() > deadline) throw new Error(`${n} outbox rows never became claimable`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('publish jobs name their batch by outbox keys', () => {
   it('another process reads exactly the claimed events from the outbox; the claiming one serves them from memory', async () => {
     await writeAgents(12);
+    await claimable(12);
     const first = await claimBatch(t.db, 5, ZERO_KEY);
     const second = await claimBatch(t.db, 5, keyOf(first.at(-1)!));
     expect(first).toHaveLength(5);
@@ -51,6 +64,7 @@ describe('publish jobs name their batch by outbox keys', () => {
 
   it('a batch already completed (a late, orphaned job) reads as nothing left to publish', async () => {
     await writeAgents(3);
+    await claimable(15);
     const batch = await claimBatch(t.db, 1000, ZERO_KEY);
     const job = new BatchHandoff(t.db).hold(batch, ZERO_KEY);
     await completeBatch(t.db, job.last, []);

@@ -77,10 +77,12 @@ function storableTimestamp(s: string): boolean {
 /** An ISO 8601 instant with a UTC offset that Postgres stores and JS writes back unchanged. */
 export const storableInstant = () => z.iso.datetime({ offset: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
 
+const notBlank = (s: z.ZodString) => s.refine((v) => v.trim() !== '', 'must not be blank');
+
 function valueSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
     case 'varchar':
-      return safeString(spec.length ?? 255);
+      return spec.notBlank ? notBlank(safeString(spec.length ?? 255)) : safeString(spec.length ?? 255);
     case 'text':
       return safeString(MAX_TEXT);
     case 'integer':

@@ -39,15 +39,17 @@ export async function rebuildTable(db: pg.ClientBase, entity: Entity, schema: st
   const target = `${ident(schema)}.${ident(entity.table)}`;
   // Same columns, types and order as the live table (no constraints: the log is the judge).
   await db.query(`CREATE TABLE ${target} (LIKE ${ident(entity.table)})`);
+  // A payload written before a column existed lacks it: the column's default fills it in, as
+  // ALTER TABLE … ADD COLUMN … DEFAULT did for the live row (the payload's keys win).
   const { rowCount } = await db.query(
     `INSERT INTO ${target}
      SELECT r.* FROM (
        SELECT DISTINCT ON (entity_id) event_type, payload FROM events
        WHERE entity_type = $1 ORDER BY entity_id, position DESC
      ) AS latest
-     CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, latest.payload) AS r
+     CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, $3::jsonb || latest.payload) AS r
      WHERE latest.event_type <> $2`,
-    [entity.singular, `${entity.singular}_deleted`],
+    [entity.singular, `${entity.singular}_deleted`, JSON.stringify(entity.defaults)],
   );
   await db.query(`ALTER TABLE ${target} ADD PRIMARY KEY (id)`);
   return rowCount ?? 0;

@@ -12,17 +12,23 @@ export interface EntityTypes {
       id?: string;
       name: string;
       agent_type: string;
-      status?: "active" | "inactive" | "paused" | "error" | "terminated";
+      status?: "created" | "active" | "idle" | "busy" | "inactive" | "paused" | "suspended" | "error" | "terminated";
       capabilities?: unknown;
       configuration?: unknown;
+      did?: string | null;
+      metadata?: unknown;
+      resource_limits?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       name?: string;
       agent_type?: string;
-      status?: "active" | "inactive" | "paused" | "error" | "terminated";
+      status?: "created" | "active" | "idle" | "busy" | "inactive" | "paused" | "suspended" | "error" | "terminated";
       capabilities?: unknown;
       configuration?: unknown;
+      did?: string | null;
+      metadata?: unknown;
+      resource_limits?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -30,7 +36,8 @@ export interface EntityTypes {
       limit?: number;
       offset?: number;
       agent_type?: string;
-      status?: "active" | "inactive" | "paused" | "error" | "terminated";
+      status?: "created" | "active" | "idle" | "busy" | "inactive" | "paused" | "suspended" | "error" | "terminated";
+      did?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -41,12 +48,15 @@ export interface EntityTypes {
       updated_at: string;
       name: string;
       agent_type: string;
-      status: "active" | "inactive" | "paused" | "error" | "terminated";
+      status: "created" | "active" | "idle" | "busy" | "inactive" | "paused" | "suspended" | "error" | "terminated";
       capabilities: unknown;
       configuration: unknown;
+      did: string | null;
+      metadata: unknown;
+      resource_limits: unknown;
     };
     /** Tables with a foreign key to this one: `/api/agents/{id}/<child>`. */
-    children: "anomalies" | "api_requests" | "compliance_results" | "evaluations" | "feedback" | "goals" | "metrics" | "model_usage" | "quality_scores" | "sessions" | "tasks" | "tool_executions" | "user_interactions";
+    children: "alerts" | "anomalies" | "api_requests" | "compliance_results" | "evaluations" | "feedback" | "goals" | "metrics" | "model_usage" | "plans" | "quality_scores" | "sessions" | "tasks" | "tool_executions" | "training_examples" | "user_interactions";
   };
   /** A notification raised for operators, often from an anomaly. */
   alerts: {
@@ -56,26 +66,50 @@ export interface EntityTypes {
       /** Chosen by the server when omitted. */
       id?: string;
       anomaly_id?: string | null;
-      title: string;
+      title?: string | null;
       message?: string | null;
-      severity: "low" | "medium" | "high" | "critical";
+      severity: "info" | "low" | "warning" | "medium" | "high" | "critical";
       status?: "firing" | "acknowledged" | "resolved";
       source?: string | null;
       labels?: unknown;
       acknowledged_at?: string | null;
       resolved_at?: string | null;
+      alert_id?: string | null;
+      timestamp?: string | null;
+      alert_type?: string | null;
+      metric?: string | null;
+      channels?: Array<string> | null;
+      delivery_attempts?: number;
+      delivered?: boolean;
+      last_attempt?: string | null;
+      agent_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       anomaly_id?: string | null;
-      title?: string;
+      title?: string | null;
       message?: string | null;
-      severity?: "low" | "medium" | "high" | "critical";
+      severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
       status?: "firing" | "acknowledged" | "resolved";
       source?: string | null;
       labels?: unknown;
       acknowledged_at?: string | null;
       resolved_at?: string | null;
+      alert_id?: string | null;
+      timestamp?: string | null;
+      alert_type?: string | null;
+      metric?: string | null;
+      channels?: Array<string> | null;
+      delivery_attempts?: number;
+      delivered?: boolean;
+      last_attempt?: string | null;
+      agent_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -83,9 +117,14 @@ export interface EntityTypes {
       limit?: number;
       offset?: number;
       anomaly_id?: string;
-      severity?: "low" | "medium" | "high" | "critical";
+      severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
       status?: "firing" | "acknowledged" | "resolved";
       source?: string;
+      alert_id?: string;
+      alert_type?: string;
+      delivered?: "true" | "false";
+      agent_id?: string;
+      tenant_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -95,14 +134,26 @@ export interface EntityTypes {
       created_at: string;
       updated_at: string;
       anomaly_id: string | null;
-      title: string;
+      title: string | null;
       message: string | null;
-      severity: "low" | "medium" | "high" | "critical";
+      severity: "info" | "low" | "warning" | "medium" | "high" | "critical";
       status: "firing" | "acknowledged" | "resolved";
       source: string | null;
       labels: unknown;
       acknowledged_at: string | null;
       resolved_at: string | null;
+      alert_id: string | null;
+      timestamp: string | null;
+      alert_type: string | null;
+      metric: string | null;
+      channels: Array<string> | null;
+      delivery_attempts: number;
+      delivered: boolean;
+      last_attempt: string | null;
+      agent_id: string | null;
+      agent_did: string | null;
+      tenant_id: string | null;
+      metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/alerts/{id}/<child>`. */
     children: never;
@@ -116,27 +167,41 @@ export interface EntityTypes {
       id?: string;
       agent_id?: string | null;
       metric_name?: string | null;
-      severity: "low" | "medium" | "high" | "critical";
-      status?: "open" | "acknowledged" | "resolved";
+      severity: "info" | "low" | "warning" | "medium" | "high" | "critical";
+      status?: "open" | "alerting" | "acknowledged" | "resolved";
       description?: string | null;
       expected_value?: number | null;
       observed_value?: number | null;
       score?: number | null;
       details?: unknown;
       resolved_at?: string | null;
+      anomaly_id?: string | null;
+      deviation_percent?: number | null;
+      confidence?: number | null;
+      detected_at?: string | null;
+      alert_sent?: boolean;
+      agent_did?: string | null;
+      tenant_id?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       agent_id?: string | null;
       metric_name?: string | null;
-      severity?: "low" | "medium" | "high" | "critical";
-      status?: "open" | "acknowledged" | "resolved";
+      severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
+      status?: "open" | "alerting" | "acknowledged" | "resolved";
       description?: string | null;
       expected_value?: number | null;
       observed_value?: number | null;
       score?: number | null;
       details?: unknown;
       resolved_at?: string | null;
+      anomaly_id?: string | null;
+      deviation_percent?: number | null;
+      confidence?: number | null;
+      detected_at?: string | null;
+      alert_sent?: boolean;
+      agent_did?: string | null;
+      tenant_id?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -145,8 +210,10 @@ export interface EntityTypes {
       offset?: number;
       agent_id?: string;
       metric_name?: string;
-      severity?: "low" | "medium" | "high" | "critical";
-      status?: "open" | "acknowledged" | "resolved";
+      severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
+      status?: "open" | "alerting" | "acknowledged" | "resolved";
+      anomaly_id?: string;
+      tenant_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -157,14 +224,21 @@ export interface EntityTypes {
       updated_at: string;
       agent_id: string | null;
       metric_name: string | null;
-      severity: "low" | "medium" | "high" | "critical";
-      status: "open" | "acknowledged" | "resolved";
+      severity: "info" | "low" | "warning" | "medium" | "high" | "critical";
+      status: "open" | "alerting" | "acknowledged" | "resolved";
       description: string | null;
       expected_value: number | null;
       observed_value: number | null;
       score: number | null;
       details: unknown;
       resolved_at: string | null;
+      anomaly_id: string | null;
+      deviation_percent: number | null;
+      confidence: number | null;
+      detected_at: string | null;
+      alert_sent: boolean;
+      agent_did: string | null;
+      tenant_id: string | null;
     };
     /** Tables with a foreign key to this one: `/api/anomalies/{id}/<child>`. */
     children: "alerts";
@@ -186,6 +260,21 @@ export interface EntityTypes {
       request_bytes?: number | null;
       response_bytes?: number | null;
       metadata?: unknown;
+      trace_id?: string | null;
+      span_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
+      authenticated?: boolean;
+      auth_method?: string | null;
+      rate_limit_tier?: string | null;
+      idempotency_key?: string | null;
+      idempotent_cache_hit?: boolean;
+      error_code?: string | null;
+      error_message?: string | null;
+      client_ip?: string | null;
+      user_agent?: string | null;
+      headers?: unknown;
+      query_params?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -199,6 +288,21 @@ export interface EntityTypes {
       request_bytes?: number | null;
       response_bytes?: number | null;
       metadata?: unknown;
+      trace_id?: string | null;
+      span_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
+      authenticated?: boolean;
+      auth_method?: string | null;
+      rate_limit_tier?: string | null;
+      idempotency_key?: string | null;
+      idempotent_cache_hit?: boolean;
+      error_code?: string | null;
+      error_message?: string | null;
+      client_ip?: string | null;
+      user_agent?: string | null;
+      headers?: unknown;
+      query_params?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -209,6 +313,8 @@ export interface EntityTypes {
       status_code?: number;
       caller?: string;
       agent_id?: string;
+      timestamp?: string;
+      tenant_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -227,6 +333,21 @@ export interface EntityTypes {
       request_bytes: number | null;
       response_bytes: number | null;
       metadata: unknown;
+      trace_id: string | null;
+      span_id: string | null;
+      timestamp: string | null;
+      tenant_id: string | null;
+      authenticated: boolean;
+      auth_method: string | null;
+      rate_limit_tier: string | null;
+      idempotency_key: string | null;
+      idempotent_cache_hit: boolean;
+      error_code: string | null;
+      error_message: string | null;
+      client_ip: string | null;
+      user_agent: string | null;
+      headers: unknown;
+      query_params: unknown;
     };
     /** Tables with a foreign key to this one: `/api/api_requests/{id}/<child>`. */
     children: never;
@@ -239,22 +360,28 @@ export interface EntityTypes {
       /** Chosen by the server when omitted. */
       id?: string;
       principal?: string | null;
-      method: "api_key" | "jwt" | "oauth" | "mtls" | "session";
+      method: "api_key" | "jwt" | "oauth" | "oauth_jwt" | "mtls" | "session";
       outcome: "success" | "failure" | "revoked" | "expired";
       reason?: string | null;
       source_ip?: string | null;
       user_agent?: string | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       principal?: string | null;
-      method?: "api_key" | "jwt" | "oauth" | "mtls" | "session";
+      method?: "api_key" | "jwt" | "oauth" | "oauth_jwt" | "mtls" | "session";
       outcome?: "success" | "failure" | "revoked" | "expired";
       reason?: string | null;
       source_ip?: string | null;
       user_agent?: string | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -263,6 +390,7 @@ export interface EntityTypes {
       offset?: number;
       principal?: string;
       outcome?: "success" | "failure" | "revoked" | "expired";
+      event_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -272,12 +400,15 @@ export interface EntityTypes {
       created_at: string;
       updated_at: string;
       principal: string | null;
-      method: "api_key" | "jwt" | "oauth" | "mtls" | "session";
+      method: "api_key" | "jwt" | "oauth" | "oauth_jwt" | "mtls" | "session";
       outcome: "success" | "failure" | "revoked" | "expired";
       reason: string | null;
       source_ip: string | null;
       user_agent: string | null;
       metadata: unknown;
+      event_id: string | null;
+      timestamp: string | null;
+      tenant_id: string | null;
     };
     /** Tables with a foreign key to this one: `/api/authentication_events/{id}/<child>`. */
     children: never;
@@ -295,6 +426,13 @@ export interface EntityTypes {
       failure_count?: number;
       reason?: string | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      circuit_name?: string | null;
+      event_type?: string | null;
+      success_count?: number | null;
+      failure_threshold?: number | null;
+      timeout_seconds?: number | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -304,6 +442,13 @@ export interface EntityTypes {
       failure_count?: number;
       reason?: string | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      circuit_name?: string | null;
+      event_type?: string | null;
+      success_count?: number | null;
+      failure_threshold?: number | null;
+      timeout_seconds?: number | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -312,6 +457,9 @@ export interface EntityTypes {
       offset?: number;
       service_name?: string;
       state?: "closed" | "open" | "half_open";
+      event_id?: string;
+      circuit_name?: string;
+      event_type?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -326,6 +474,13 @@ export interface EntityTypes {
       failure_count: number;
       reason: string | null;
       metadata: unknown;
+      event_id: string | null;
+      timestamp: string | null;
+      circuit_name: string | null;
+      event_type: string | null;
+      success_count: number | null;
+      failure_threshold: number | null;
+      timeout_seconds: number | null;
     };
     /** Tables with a foreign key to this one: `/api/circuit_breaker_events/{id}/<child>`. */
     children: never;
@@ -338,22 +493,32 @@ export interface EntityTypes {
       /** Chosen by the server when omitted. */
       id?: string;
       agent_id?: string | null;
-      policy: string;
+      policy?: string | null;
       target_type?: string | null;
       target_id?: string | null;
       status: "passed" | "failed" | "warning" | "error";
       findings?: unknown;
       checked_at?: string | null;
+      result_id?: string | null;
+      execution_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      constraints_checked?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       agent_id?: string | null;
-      policy?: string;
+      policy?: string | null;
       target_type?: string | null;
       target_id?: string | null;
       status?: "passed" | "failed" | "warning" | "error";
       findings?: unknown;
       checked_at?: string | null;
+      result_id?: string | null;
+      execution_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      constraints_checked?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -365,6 +530,9 @@ export interface EntityTypes {
       target_type?: string;
       target_id?: string;
       status?: "passed" | "failed" | "warning" | "error";
+      result_id?: string;
+      execution_id?: string;
+      tenant_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -374,12 +542,17 @@ export interface EntityTypes {
       created_at: string;
       updated_at: string;
       agent_id: string | null;
-      policy: string;
+      policy: string | null;
       target_type: string | null;
       target_id: string | null;
       status: "passed" | "failed" | "warning" | "error";
       findings: unknown;
       checked_at: string | null;
+      result_id: string | null;
+      execution_id: string | null;
+      agent_did: string | null;
+      tenant_id: string | null;
+      constraints_checked: unknown;
     };
     /** Tables with a foreign key to this one: `/api/compliance_results/{id}/<child>`. */
     children: never;
@@ -433,26 +606,38 @@ export interface EntityTypes {
       /** Chosen by the server when omitted. */
       id?: string;
       operation: string;
-      target_type: string;
+      target_type?: string | null;
       target_id?: string | null;
       requested_by?: string | null;
-      status?: "pending" | "running" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "cancelled";
       parameters?: unknown;
       result?: unknown | null;
       error?: string | null;
       completed_at?: string | null;
+      operation_id?: string | null;
+      timestamp?: string | null;
+      operation_type?: string | null;
+      target_agent_did?: string | null;
+      executed_at?: string | null;
+      metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       operation?: string;
-      target_type?: string;
+      target_type?: string | null;
       target_id?: string | null;
       requested_by?: string | null;
-      status?: "pending" | "running" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "cancelled";
       parameters?: unknown;
       result?: unknown | null;
       error?: string | null;
       completed_at?: string | null;
+      operation_id?: string | null;
+      timestamp?: string | null;
+      operation_type?: string | null;
+      target_agent_did?: string | null;
+      executed_at?: string | null;
+      metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -462,7 +647,10 @@ export interface EntityTypes {
       operation?: string;
       target_type?: string;
       target_id?: string;
-      status?: "pending" | "running" | "completed" | "failed" | "cancelled";
+      requested_by?: string;
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "cancelled";
+      operation_id?: string;
+      operation_type?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -472,14 +660,20 @@ export interface EntityTypes {
       created_at: string;
       updated_at: string;
       operation: string;
-      target_type: string;
+      target_type: string | null;
       target_id: string | null;
       requested_by: string | null;
-      status: "pending" | "running" | "completed" | "failed" | "cancelled";
+      status: "pending" | "executing" | "running" | "completed" | "failed" | "cancelled";
       parameters: unknown;
       result: unknown | null;
       error: string | null;
       completed_at: string | null;
+      operation_id: string | null;
+      timestamp: string | null;
+      operation_type: string | null;
+      target_agent_did: string | null;
+      executed_at: string | null;
+      metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/control_operations/{id}/<child>`. */
     children: never;
@@ -542,6 +736,13 @@ export interface EntityTypes {
       domain?: string | null;
       status?: "draft" | "ready" | "archived";
       metadata?: unknown;
+      /** Semantic version of the dataset (the original's `version`; `version` here is the row's). */
+      dataset_version?: string;
+      tags?: Array<string> | null;
+      split_ratios?: unknown;
+      lineage?: unknown;
+      statistics?: unknown;
+      created_by?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -550,13 +751,19 @@ export interface EntityTypes {
       domain?: string | null;
       status?: "draft" | "ready" | "archived";
       metadata?: unknown;
+      /** Semantic version of the dataset (the original's `version`; `version` here is the row's). */
+      dataset_version?: string;
+      tags?: Array<string> | null;
+      split_ratios?: unknown;
+      lineage?: unknown;
+      statistics?: unknown;
+      created_by?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
       /** Page size, 1–1000. */
       limit?: number;
       offset?: number;
-      name?: string;
       domain?: string;
       status?: "draft" | "ready" | "archived";
     };
@@ -572,6 +779,13 @@ export interface EntityTypes {
       domain: string | null;
       status: "draft" | "ready" | "archived";
       metadata: unknown;
+      /** Semantic version of the dataset (the original's `version`; `version` here is the row's). */
+      dataset_version: string;
+      tags: Array<string> | null;
+      split_ratios: unknown;
+      lineage: unknown;
+      statistics: unknown;
+      created_by: string | null;
     };
     /** Tables with a foreign key to this one: `/api/datasets/{id}/<child>`. */
     children: "dataset_examples" | "evaluations" | "training_examples";
@@ -638,6 +852,8 @@ export interface EntityTypes {
       status?: "pending" | "running" | "completed" | "failed";
       details?: unknown;
       completed_at?: string | null;
+      task_id?: string | null;
+      feedback?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -649,6 +865,8 @@ export interface EntityTypes {
       status?: "pending" | "running" | "completed" | "failed";
       details?: unknown;
       completed_at?: string | null;
+      task_id?: string | null;
+      feedback?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -660,6 +878,7 @@ export interface EntityTypes {
       dataset_id?: string;
       metric?: string;
       status?: "pending" | "running" | "completed" | "failed";
+      task_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -676,6 +895,8 @@ export interface EntityTypes {
       status: "pending" | "running" | "completed" | "failed";
       details: unknown;
       completed_at: string | null;
+      task_id: string | null;
+      feedback: string | null;
     };
     /** Tables with a foreign key to this one: `/api/evaluations/{id}/<child>`. */
     children: never;
@@ -690,7 +911,7 @@ export interface EntityTypes {
       agent_id?: string | null;
       session_id?: string | null;
       task_id?: string | null;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      feedback_type?: string;
       rating?: number | null;
       comment?: string | null;
       processed?: boolean;
@@ -701,7 +922,7 @@ export interface EntityTypes {
       agent_id?: string | null;
       session_id?: string | null;
       task_id?: string | null;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      feedback_type?: string;
       rating?: number | null;
       comment?: string | null;
       processed?: boolean;
@@ -715,7 +936,7 @@ export interface EntityTypes {
       agent_id?: string;
       session_id?: string;
       task_id?: string;
-      feedback_type?: "thumbs" | "rating" | "correction" | "comment";
+      feedback_type?: string;
       processed?: "true" | "false";
     };
     /** The entity as the API returns it (z.output of the response schema). */
@@ -728,7 +949,7 @@ export interface EntityTypes {
       agent_id: string | null;
       session_id: string | null;
       task_id: string | null;
-      feedback_type: "thumbs" | "rating" | "correction" | "comment";
+      feedback_type: string;
       rating: number | null;
       comment: string | null;
       processed: boolean;
@@ -744,21 +965,47 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      /** References agents.id. */
-      agent_id: string;
+      agent_id?: string | null;
       description: string;
       priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "decomposing" | "ready" | "active" | "completed" | "failed" | "cancelled";
       completed_at?: string | null;
+      goal_id?: string | null;
+      agent_did?: string | null;
+      goal_type?: string;
+      constraints_max_token_budget?: number | null;
+      constraints_max_execution_time_sec?: number | null;
+      constraints_max_parallelism?: number;
+      constraints_deadline_unix_ms?: number | null;
+      constraints_require_approval?: boolean;
+      constraints_allowed_agent_types?: Array<string> | null;
+      constraints_forbidden_tools?: Array<string> | null;
+      constraints_cost_limit_usd?: number | null;
+      metadata?: unknown;
+      parent_goal_id?: string | null;
+      decomposition_strategy?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      /** References agents.id. */
-      agent_id?: string;
+      agent_id?: string | null;
       description?: string;
       priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "decomposing" | "ready" | "active" | "completed" | "failed" | "cancelled";
       completed_at?: string | null;
+      goal_id?: string | null;
+      agent_did?: string | null;
+      goal_type?: string;
+      constraints_max_token_budget?: number | null;
+      constraints_max_execution_time_sec?: number | null;
+      constraints_max_parallelism?: number;
+      constraints_deadline_unix_ms?: number | null;
+      constraints_require_approval?: boolean;
+      constraints_allowed_agent_types?: Array<string> | null;
+      constraints_forbidden_tools?: Array<string> | null;
+      constraints_cost_limit_usd?: number | null;
+      metadata?: unknown;
+      parent_goal_id?: string | null;
+      decomposition_strategy?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -767,7 +1014,9 @@ export interface EntityTypes {
       offset?: number;
       agent_id?: string;
       priority?: number;
-      status?: "pending" | "active" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "decomposing" | "ready" | "active" | "completed" | "failed" | "cancelled";
+      goal_id?: string;
+      agent_did?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -776,12 +1025,25 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      /** References agents.id. */
-      agent_id: string;
+      agent_id: string | null;
       description: string;
       priority: number;
-      status: "pending" | "active" | "completed" | "failed" | "cancelled";
+      status: "pending" | "decomposing" | "ready" | "active" | "completed" | "failed" | "cancelled";
       completed_at: string | null;
+      goal_id: string | null;
+      agent_did: string | null;
+      goal_type: string;
+      constraints_max_token_budget: number | null;
+      constraints_max_execution_time_sec: number | null;
+      constraints_max_parallelism: number;
+      constraints_deadline_unix_ms: number | null;
+      constraints_require_approval: boolean;
+      constraints_allowed_agent_types: Array<string> | null;
+      constraints_forbidden_tools: Array<string> | null;
+      constraints_cost_limit_usd: number | null;
+      metadata: unknown;
+      parent_goal_id: string | null;
+      decomposition_strategy: string | null;
     };
     /** Tables with a foreign key to this one: `/api/goals/{id}/<child>`. */
     children: "plans";
@@ -799,6 +1061,8 @@ export interface EntityTypes {
       agent_id?: string | null;
       labels?: unknown;
       recorded_at?: string | null;
+      metric_type?: string;
+      tenant_id?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -808,6 +1072,8 @@ export interface EntityTypes {
       agent_id?: string | null;
       labels?: unknown;
       recorded_at?: string | null;
+      metric_type?: string;
+      tenant_id?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -817,6 +1083,7 @@ export interface EntityTypes {
       name?: string;
       agent_id?: string;
       recorded_at?: string;
+      tenant_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -831,6 +1098,8 @@ export interface EntityTypes {
       agent_id: string | null;
       labels: unknown;
       recorded_at: string | null;
+      metric_type: string;
+      tenant_id: string | null;
     };
     /** Tables with a foreign key to this one: `/api/metrics/{id}/<child>`. */
     children: never;
@@ -853,6 +1122,21 @@ export interface EntityTypes {
       latency_ms?: number | null;
       cost_usd?: number | null;
       metadata?: unknown;
+      model_provider?: string | null;
+      model_name?: string | null;
+      model_ref?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      session_ref?: string | null;
+      cached_tokens?: number;
+      total_tokens?: number | null;
+      cached?: boolean;
+      cost_input_cents?: number | null;
+      cost_output_cents?: number | null;
+      cost_cached_cents?: number | null;
+      finish_reason?: string | null;
+      error_message?: string | null;
+      response_status?: string;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -867,6 +1151,21 @@ export interface EntityTypes {
       latency_ms?: number | null;
       cost_usd?: number | null;
       metadata?: unknown;
+      model_provider?: string | null;
+      model_name?: string | null;
+      model_ref?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      session_ref?: string | null;
+      cached_tokens?: number;
+      total_tokens?: number | null;
+      cached?: boolean;
+      cost_input_cents?: number | null;
+      cost_output_cents?: number | null;
+      cost_cached_cents?: number | null;
+      finish_reason?: string | null;
+      error_message?: string | null;
+      response_status?: string;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -877,6 +1176,10 @@ export interface EntityTypes {
       model_id?: string;
       agent_id?: string;
       session_id?: string;
+      model_provider?: string;
+      agent_did?: string;
+      tenant_id?: string;
+      session_ref?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -896,6 +1199,21 @@ export interface EntityTypes {
       latency_ms: number | null;
       cost_usd: number | null;
       metadata: unknown;
+      model_provider: string | null;
+      model_name: string | null;
+      model_ref: string | null;
+      agent_did: string | null;
+      tenant_id: string | null;
+      session_ref: string | null;
+      cached_tokens: number;
+      total_tokens: number | null;
+      cached: boolean;
+      cost_input_cents: number | null;
+      cost_output_cents: number | null;
+      cost_cached_cents: number | null;
+      finish_reason: string | null;
+      error_message: string | null;
+      response_status: string;
     };
     /** Tables with a foreign key to this one: `/api/model_usage/{id}/<child>`. */
     children: never;
@@ -963,21 +1281,65 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      /** References goals.id. */
-      goal_id: string;
-      name: string;
+      goal_id?: string | null;
+      name?: string | null;
       description?: string | null;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+      status?: "draft" | "pending" | "validated" | "active" | "executing" | "completed" | "failed" | "cancelled";
       steps?: unknown;
+      plan_id?: string | null;
+      goal_ref?: string | null;
+      agent_id?: string | null;
+      dependency_graph?: unknown;
+      resource_budget?: unknown | null;
+      validated_at?: string | null;
+      execution_started_at?: string | null;
+      execution_completed_at?: string | null;
+      signature?: string | null;
+      decomposition_strategy?: string;
+      decomposition_latency_ms?: number | null;
+      cache_hit?: boolean;
+      llm_provider?: string | null;
+      llm_model?: string | null;
+      total_tokens_used?: number;
+      validation_time_ms?: number | null;
+      execution_time_ms?: number | null;
+      parallelism_achieved?: number;
+      tags?: Array<string> | null;
+      metadata?: unknown;
+      error?: string | null;
+      completed_task_count?: number;
+      failed_task_count?: number;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      /** References goals.id. */
-      goal_id?: string;
-      name?: string;
+      goal_id?: string | null;
+      name?: string | null;
       description?: string | null;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+      status?: "draft" | "pending" | "validated" | "active" | "executing" | "completed" | "failed" | "cancelled";
       steps?: unknown;
+      plan_id?: string | null;
+      goal_ref?: string | null;
+      agent_id?: string | null;
+      dependency_graph?: unknown;
+      resource_budget?: unknown | null;
+      validated_at?: string | null;
+      execution_started_at?: string | null;
+      execution_completed_at?: string | null;
+      signature?: string | null;
+      decomposition_strategy?: string;
+      decomposition_latency_ms?: number | null;
+      cache_hit?: boolean;
+      llm_provider?: string | null;
+      llm_model?: string | null;
+      total_tokens_used?: number;
+      validation_time_ms?: number | null;
+      execution_time_ms?: number | null;
+      parallelism_achieved?: number;
+      tags?: Array<string> | null;
+      metadata?: unknown;
+      error?: string | null;
+      completed_task_count?: number;
+      failed_task_count?: number;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -985,7 +1347,10 @@ export interface EntityTypes {
       limit?: number;
       offset?: number;
       goal_id?: string;
-      status?: "draft" | "active" | "completed" | "failed" | "cancelled";
+      status?: "draft" | "pending" | "validated" | "active" | "executing" | "completed" | "failed" | "cancelled";
+      plan_id?: string;
+      goal_ref?: string;
+      agent_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -994,12 +1359,34 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      /** References goals.id. */
-      goal_id: string;
-      name: string;
+      goal_id: string | null;
+      name: string | null;
       description: string | null;
-      status: "draft" | "active" | "completed" | "failed" | "cancelled";
+      status: "draft" | "pending" | "validated" | "active" | "executing" | "completed" | "failed" | "cancelled";
       steps: unknown;
+      plan_id: string | null;
+      goal_ref: string | null;
+      agent_id: string | null;
+      dependency_graph: unknown;
+      resource_budget: unknown | null;
+      validated_at: string | null;
+      execution_started_at: string | null;
+      execution_completed_at: string | null;
+      signature: string | null;
+      decomposition_strategy: string;
+      decomposition_latency_ms: number | null;
+      cache_hit: boolean;
+      llm_provider: string | null;
+      llm_model: string | null;
+      total_tokens_used: number;
+      validation_time_ms: number | null;
+      execution_time_ms: number | null;
+      parallelism_achieved: number;
+      tags: Array<string> | null;
+      metadata: unknown;
+      error: string | null;
+      completed_task_count: number;
+      failed_task_count: number;
     };
     /** Tables with a foreign key to this one: `/api/plans/{id}/<child>`. */
     children: "tasks";
@@ -1011,23 +1398,39 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      target_type: string;
-      target_id: string;
+      target_type?: string | null;
+      target_id?: string | null;
       agent_id?: string | null;
-      dimension: string;
+      dimension?: string | null;
       score: number;
       scorer?: string | null;
       details?: unknown;
+      score_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      timestamp?: string | null;
+      assessment?: string | null;
+      data_completeness?: number;
+      cached?: boolean;
+      metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      target_type?: string;
-      target_id?: string;
+      target_type?: string | null;
+      target_id?: string | null;
       agent_id?: string | null;
-      dimension?: string;
+      dimension?: string | null;
       score?: number;
       scorer?: string | null;
       details?: unknown;
+      score_id?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      timestamp?: string | null;
+      assessment?: string | null;
+      data_completeness?: number;
+      cached?: boolean;
+      metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1038,6 +1441,9 @@ export interface EntityTypes {
       target_id?: string;
       agent_id?: string;
       dimension?: string;
+      score_id?: string;
+      tenant_id?: string;
+      assessment?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1046,13 +1452,21 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      target_type: string;
-      target_id: string;
+      target_type: string | null;
+      target_id: string | null;
       agent_id: string | null;
-      dimension: string;
+      dimension: string | null;
       score: number;
       scorer: string | null;
       details: unknown;
+      score_id: string | null;
+      agent_did: string | null;
+      tenant_id: string | null;
+      timestamp: string | null;
+      assessment: string | null;
+      data_completeness: number;
+      cached: boolean;
+      metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/quality_scores/{id}/<child>`. */
     children: never;
@@ -1064,23 +1478,41 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      bucket_key: string;
+      bucket_key?: string | null;
       caller?: string | null;
       limit_value: number;
-      window_ms: number;
+      window_ms?: number | null;
       current_count?: number | null;
       action: "allowed" | "throttled" | "blocked";
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
+      rate_limit_tier?: string | null;
+      endpoint?: string | null;
+      tokens_requested?: number;
+      tokens_remaining?: number | null;
+      window_start?: string | null;
+      window_end?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      bucket_key?: string;
+      bucket_key?: string | null;
       caller?: string | null;
       limit_value?: number;
-      window_ms?: number;
+      window_ms?: number | null;
       current_count?: number | null;
       action?: "allowed" | "throttled" | "blocked";
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      tenant_id?: string | null;
+      rate_limit_tier?: string | null;
+      endpoint?: string | null;
+      tokens_requested?: number;
+      tokens_remaining?: number | null;
+      window_start?: string | null;
+      window_end?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1090,6 +1522,7 @@ export interface EntityTypes {
       bucket_key?: string;
       caller?: string;
       action?: "allowed" | "throttled" | "blocked";
+      event_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1098,13 +1531,22 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      bucket_key: string;
+      bucket_key: string | null;
       caller: string | null;
       limit_value: number;
-      window_ms: number;
+      window_ms: number | null;
       current_count: number | null;
       action: "allowed" | "throttled" | "blocked";
       metadata: unknown;
+      event_id: string | null;
+      timestamp: string | null;
+      tenant_id: string | null;
+      rate_limit_tier: string | null;
+      endpoint: string | null;
+      tokens_requested: number;
+      tokens_remaining: number | null;
+      window_start: string | null;
+      window_end: string | null;
     };
     /** Tables with a foreign key to this one: `/api/rate_limit_events/{id}/<child>`. */
     children: never;
@@ -1118,19 +1560,35 @@ export interface EntityTypes {
       id?: string;
       saga_type: string;
       correlation_id?: string | null;
-      status?: "started" | "running" | "compensating" | "completed" | "failed" | "compensated";
+      status?: "pending" | "started" | "running" | "compensating" | "completed" | "failed" | "compensated" | "timeout";
       context?: unknown;
       error?: string | null;
       completed_at?: string | null;
+      saga_id?: string | null;
+      started_at?: string | null;
+      steps_total?: number | null;
+      steps_completed?: number;
+      steps_failed?: number;
+      current_step?: string | null;
+      compensation_mode?: boolean;
+      metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       saga_type?: string;
       correlation_id?: string | null;
-      status?: "started" | "running" | "compensating" | "completed" | "failed" | "compensated";
+      status?: "pending" | "started" | "running" | "compensating" | "completed" | "failed" | "compensated" | "timeout";
       context?: unknown;
       error?: string | null;
       completed_at?: string | null;
+      saga_id?: string | null;
+      started_at?: string | null;
+      steps_total?: number | null;
+      steps_completed?: number;
+      steps_failed?: number;
+      current_step?: string | null;
+      compensation_mode?: boolean;
+      metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1139,7 +1597,8 @@ export interface EntityTypes {
       offset?: number;
       saga_type?: string;
       correlation_id?: string;
-      status?: "started" | "running" | "compensating" | "completed" | "failed" | "compensated";
+      status?: "pending" | "started" | "running" | "compensating" | "completed" | "failed" | "compensated" | "timeout";
+      saga_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1150,10 +1609,18 @@ export interface EntityTypes {
       updated_at: string;
       saga_type: string;
       correlation_id: string | null;
-      status: "started" | "running" | "compensating" | "completed" | "failed" | "compensated";
+      status: "pending" | "started" | "running" | "compensating" | "completed" | "failed" | "compensated" | "timeout";
       context: unknown;
       error: string | null;
       completed_at: string | null;
+      saga_id: string | null;
+      started_at: string | null;
+      steps_total: number | null;
+      steps_completed: number;
+      steps_failed: number;
+      current_step: string | null;
+      compensation_mode: boolean;
+      metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/saga_executions/{id}/<child>`. */
     children: "saga_steps";
@@ -1165,29 +1632,41 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      /** References saga_executions.id. */
-      saga_execution_id: string;
+      saga_execution_id?: string | null;
       step_name: string;
       step_order: number;
-      status?: "pending" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
       input?: unknown | null;
       output?: unknown | null;
       error?: string | null;
       started_at?: string | null;
       completed_at?: string | null;
+      step_id?: string | null;
+      saga_id?: string | null;
+      service_id?: string | null;
+      compensation_executed?: boolean;
+      compensation_result?: unknown | null;
+      retry_count?: number;
+      metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      /** References saga_executions.id. */
-      saga_execution_id?: string;
+      saga_execution_id?: string | null;
       step_name?: string;
       step_order?: number;
-      status?: "pending" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
       input?: unknown | null;
       output?: unknown | null;
       error?: string | null;
       started_at?: string | null;
       completed_at?: string | null;
+      step_id?: string | null;
+      saga_id?: string | null;
+      service_id?: string | null;
+      compensation_executed?: boolean;
+      compensation_result?: unknown | null;
+      retry_count?: number;
+      metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1195,7 +1674,9 @@ export interface EntityTypes {
       limit?: number;
       offset?: number;
       saga_execution_id?: string;
-      status?: "pending" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
+      status?: "pending" | "executing" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
+      step_id?: string;
+      saga_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1204,16 +1685,22 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      /** References saga_executions.id. */
-      saga_execution_id: string;
+      saga_execution_id: string | null;
       step_name: string;
       step_order: number;
-      status: "pending" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
+      status: "pending" | "executing" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
       input: unknown | null;
       output: unknown | null;
       error: string | null;
       started_at: string | null;
       completed_at: string | null;
+      step_id: string | null;
+      saga_id: string | null;
+      service_id: string | null;
+      compensation_executed: boolean;
+      compensation_result: unknown | null;
+      retry_count: number;
+      metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/saga_steps/{id}/<child>`. */
     children: never;
@@ -1226,22 +1713,30 @@ export interface EntityTypes {
       /** Chosen by the server when omitted. */
       id?: string;
       service_name: string;
-      instance_id: string;
-      action: "registered" | "deregistered" | "heartbeat" | "health_changed";
-      health?: "healthy" | "degraded" | "unhealthy" | "unknown";
+      instance_id?: string | null;
+      action: "registered" | "deregistered" | "heartbeat" | "health_changed" | "health_change";
+      health?: "healthy" | "degraded" | "unhealthy" | "offline" | "unknown";
       address?: string | null;
       port?: number | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      layer?: string | null;
+      capabilities?: Array<string> | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       service_name?: string;
-      instance_id?: string;
-      action?: "registered" | "deregistered" | "heartbeat" | "health_changed";
-      health?: "healthy" | "degraded" | "unhealthy" | "unknown";
+      instance_id?: string | null;
+      action?: "registered" | "deregistered" | "heartbeat" | "health_changed" | "health_change";
+      health?: "healthy" | "degraded" | "unhealthy" | "offline" | "unknown";
       address?: string | null;
       port?: number | null;
       metadata?: unknown;
+      event_id?: string | null;
+      timestamp?: string | null;
+      layer?: string | null;
+      capabilities?: Array<string> | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1250,7 +1745,9 @@ export interface EntityTypes {
       offset?: number;
       service_name?: string;
       instance_id?: string;
-      action?: "registered" | "deregistered" | "heartbeat" | "health_changed";
+      action?: "registered" | "deregistered" | "heartbeat" | "health_changed" | "health_change";
+      event_id?: string;
+      layer?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1260,12 +1757,16 @@ export interface EntityTypes {
       created_at: string;
       updated_at: string;
       service_name: string;
-      instance_id: string;
-      action: "registered" | "deregistered" | "heartbeat" | "health_changed";
-      health: "healthy" | "degraded" | "unhealthy" | "unknown";
+      instance_id: string | null;
+      action: "registered" | "deregistered" | "heartbeat" | "health_changed" | "health_change";
+      health: "healthy" | "degraded" | "unhealthy" | "offline" | "unknown";
       address: string | null;
       port: number | null;
       metadata: unknown;
+      event_id: string | null;
+      timestamp: string | null;
+      layer: string | null;
+      capabilities: Array<string> | null;
     };
     /** Tables with a foreign key to this one: `/api/service_registry_events/{id}/<child>`. */
     children: never;
@@ -1279,19 +1780,27 @@ export interface EntityTypes {
       id?: string;
       agent_id?: string | null;
       user_id?: string | null;
-      status?: "active" | "idle" | "ended" | "expired";
+      status?: "active" | "idle" | "paused" | "ended" | "completed" | "crashed" | "expired";
       context?: unknown;
       expires_at?: string | null;
       ended_at?: string | null;
+      session_type?: string;
+      checkpoint?: unknown | null;
+      runtime_backend?: "local" | "kubernetes" | "unknown" | null;
+      runtime_metadata?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
       agent_id?: string | null;
       user_id?: string | null;
-      status?: "active" | "idle" | "ended" | "expired";
+      status?: "active" | "idle" | "paused" | "ended" | "completed" | "crashed" | "expired";
       context?: unknown;
       expires_at?: string | null;
       ended_at?: string | null;
+      session_type?: string;
+      checkpoint?: unknown | null;
+      runtime_backend?: "local" | "kubernetes" | "unknown" | null;
+      runtime_metadata?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1300,7 +1809,7 @@ export interface EntityTypes {
       offset?: number;
       agent_id?: string;
       user_id?: string;
-      status?: "active" | "idle" | "ended" | "expired";
+      status?: "active" | "idle" | "paused" | "ended" | "completed" | "crashed" | "expired";
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1311,10 +1820,14 @@ export interface EntityTypes {
       updated_at: string;
       agent_id: string | null;
       user_id: string | null;
-      status: "active" | "idle" | "ended" | "expired";
+      status: "active" | "idle" | "paused" | "ended" | "completed" | "crashed" | "expired";
       context: unknown;
       expires_at: string | null;
       ended_at: string | null;
+      session_type: string;
+      checkpoint: unknown | null;
+      runtime_backend: "local" | "kubernetes" | "unknown" | null;
+      runtime_metadata: unknown;
     };
     /** Tables with a foreign key to this one: `/api/sessions/{id}/<child>`. */
     children: "feedback" | "model_usage" | "tool_executions" | "user_interactions";
@@ -1381,7 +1894,7 @@ export interface EntityTypes {
       completed_at: string | null;
     };
     /** Tables with a foreign key to this one: `/api/tasks/{id}/<child>`. */
-    children: "feedback";
+    children: "evaluations" | "feedback";
   };
   /** One invocation of a tool: who called it, with what, the outcome and its timing. */
   tool_executions: {
@@ -1396,13 +1909,36 @@ export interface EntityTypes {
       session_id?: string | null;
       /** The caller's id of this invocation. */
       invocation_id: string;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "pending_approval" | "started" | "running" | "completed" | "success" | "failed" | "error" | "timeout" | "permission_denied" | "cancelled";
       input?: unknown;
       output?: unknown | null;
       error?: string | null;
       duration_ms?: number | null;
       started_at?: string | null;
       completed_at?: string | null;
+      tool_name?: string | null;
+      tool_version?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      session_ref?: string | null;
+      parent_sandbox_id?: string | null;
+      error_code?: string | null;
+      error_details?: unknown | null;
+      retryable?: boolean;
+      cpu_used_millicore_seconds?: number | null;
+      memory_peak_mb?: number | null;
+      network_bytes_sent?: number | null;
+      network_bytes_received?: number | null;
+      documents_accessed?: unknown;
+      checkpoints_created?: unknown;
+      checkpoint_ref?: string | null;
+      async_mode?: boolean;
+      priority?: number;
+      idempotency_key?: string | null;
+      require_approval?: boolean;
+      cpu_millicore_limit?: number | null;
+      memory_mb_limit?: number | null;
+      timeout_seconds?: number | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -1412,13 +1948,36 @@ export interface EntityTypes {
       session_id?: string | null;
       /** The caller's id of this invocation. */
       invocation_id?: string;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "pending_approval" | "started" | "running" | "completed" | "success" | "failed" | "error" | "timeout" | "permission_denied" | "cancelled";
       input?: unknown;
       output?: unknown | null;
       error?: string | null;
       duration_ms?: number | null;
       started_at?: string | null;
       completed_at?: string | null;
+      tool_name?: string | null;
+      tool_version?: string | null;
+      agent_did?: string | null;
+      tenant_id?: string | null;
+      session_ref?: string | null;
+      parent_sandbox_id?: string | null;
+      error_code?: string | null;
+      error_details?: unknown | null;
+      retryable?: boolean;
+      cpu_used_millicore_seconds?: number | null;
+      memory_peak_mb?: number | null;
+      network_bytes_sent?: number | null;
+      network_bytes_received?: number | null;
+      documents_accessed?: unknown;
+      checkpoints_created?: unknown;
+      checkpoint_ref?: string | null;
+      async_mode?: boolean;
+      priority?: number;
+      idempotency_key?: string | null;
+      require_approval?: boolean;
+      cpu_millicore_limit?: number | null;
+      memory_mb_limit?: number | null;
+      timeout_seconds?: number | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1429,7 +1988,10 @@ export interface EntityTypes {
       agent_id?: string;
       session_id?: string;
       invocation_id?: string;
-      status?: "pending" | "started" | "completed" | "failed" | "cancelled";
+      status?: "pending" | "pending_approval" | "started" | "running" | "completed" | "success" | "failed" | "error" | "timeout" | "permission_denied" | "cancelled";
+      tool_name?: string;
+      tenant_id?: string;
+      session_ref?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1444,13 +2006,36 @@ export interface EntityTypes {
       session_id: string | null;
       /** The caller's id of this invocation. */
       invocation_id: string;
-      status: "pending" | "started" | "completed" | "failed" | "cancelled";
+      status: "pending" | "pending_approval" | "started" | "running" | "completed" | "success" | "failed" | "error" | "timeout" | "permission_denied" | "cancelled";
       input: unknown;
       output: unknown | null;
       error: string | null;
       duration_ms: number | null;
       started_at: string | null;
       completed_at: string | null;
+      tool_name: string | null;
+      tool_version: string | null;
+      agent_did: string | null;
+      tenant_id: string | null;
+      session_ref: string | null;
+      parent_sandbox_id: string | null;
+      error_code: string | null;
+      error_details: unknown | null;
+      retryable: boolean;
+      cpu_used_millicore_seconds: number | null;
+      memory_peak_mb: number | null;
+      network_bytes_sent: number | null;
+      network_bytes_received: number | null;
+      documents_accessed: unknown;
+      checkpoints_created: unknown;
+      checkpoint_ref: string | null;
+      async_mode: boolean;
+      priority: number;
+      idempotency_key: string | null;
+      require_approval: boolean;
+      cpu_millicore_limit: number | null;
+      memory_mb_limit: number | null;
+      timeout_seconds: number | null;
     };
     /** Tables with a foreign key to this one: `/api/tool_executions/{id}/<child>`. */
     children: never;
@@ -1469,6 +2054,8 @@ export interface EntityTypes {
       input_schema?: unknown;
       output_schema?: unknown;
       config?: unknown;
+      tool_type?: "function" | "api" | "external";
+      permissions?: unknown;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -1479,6 +2066,8 @@ export interface EntityTypes {
       input_schema?: unknown;
       output_schema?: unknown;
       config?: unknown;
+      tool_type?: "function" | "api" | "external";
+      permissions?: unknown;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1503,6 +2092,8 @@ export interface EntityTypes {
       input_schema: unknown;
       output_schema: unknown;
       config: unknown;
+      tool_type: "function" | "api" | "external";
+      permissions: unknown;
     };
     /** Tables with a foreign key to this one: `/api/tools/{id}/<child>`. */
     children: "tool_executions";
@@ -1521,6 +2112,19 @@ export interface EntityTypes {
       domain?: string | null;
       quality_score?: number | null;
       metadata?: unknown;
+      agent_id?: string | null;
+      execution_id?: string | null;
+      task_ref?: string | null;
+      source_trace_hash?: string | null;
+      input_text?: string | null;
+      output_text?: string | null;
+      expected_actions?: unknown;
+      final_answer?: string | null;
+      confidence?: number | null;
+      labels?: Array<string> | null;
+      task_type?: string | null;
+      difficulty?: number | null;
+      extracted_by?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
@@ -1531,6 +2135,19 @@ export interface EntityTypes {
       domain?: string | null;
       quality_score?: number | null;
       metadata?: unknown;
+      agent_id?: string | null;
+      execution_id?: string | null;
+      task_ref?: string | null;
+      source_trace_hash?: string | null;
+      input_text?: string | null;
+      output_text?: string | null;
+      expected_actions?: unknown;
+      final_answer?: string | null;
+      confidence?: number | null;
+      labels?: Array<string> | null;
+      task_type?: string | null;
+      difficulty?: number | null;
+      extracted_by?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1540,6 +2157,8 @@ export interface EntityTypes {
       dataset_id?: string;
       source?: string;
       domain?: string;
+      agent_id?: string;
+      execution_id?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1555,6 +2174,19 @@ export interface EntityTypes {
       domain: string | null;
       quality_score: number | null;
       metadata: unknown;
+      agent_id: string | null;
+      execution_id: string | null;
+      task_ref: string | null;
+      source_trace_hash: string | null;
+      input_text: string | null;
+      output_text: string | null;
+      expected_actions: unknown;
+      final_answer: string | null;
+      confidence: number | null;
+      labels: Array<string> | null;
+      task_type: string | null;
+      difficulty: number | null;
+      extracted_by: string | null;
     };
     /** Tables with a foreign key to this one: `/api/training_examples/{id}/<child>`. */
     children: "dataset_examples";
@@ -1566,7 +2198,7 @@ export interface EntityTypes {
     create: {
       /** Chosen by the server when omitted. */
       id?: string;
-      user_id: string;
+      user_id?: string | null;
       session_id?: string | null;
       agent_id?: string | null;
       interaction_type: string;
@@ -1574,10 +2206,21 @@ export interface EntityTypes {
       response?: string | null;
       latency_ms?: number | null;
       metadata?: unknown;
+      interaction_id?: string | null;
+      timestamp?: string | null;
+      session_ref?: string | null;
+      target_type?: string | null;
+      target_id?: string | null;
+      action?: string | null;
+      parameters?: unknown;
+      result?: string | null;
+      error_message?: string | null;
+      client_ip?: string | null;
+      user_agent?: string | null;
     };
     /** PUT/PATCH body: only the fields sent change. */
     update: {
-      user_id?: string;
+      user_id?: string | null;
       session_id?: string | null;
       agent_id?: string | null;
       interaction_type?: string;
@@ -1585,6 +2228,17 @@ export interface EntityTypes {
       response?: string | null;
       latency_ms?: number | null;
       metadata?: unknown;
+      interaction_id?: string | null;
+      timestamp?: string | null;
+      session_ref?: string | null;
+      target_type?: string | null;
+      target_id?: string | null;
+      action?: string | null;
+      parameters?: unknown;
+      result?: string | null;
+      error_message?: string | null;
+      client_ip?: string | null;
+      user_agent?: string | null;
     };
     /** List query: paging and a filter per indexed column. */
     list: {
@@ -1595,6 +2249,8 @@ export interface EntityTypes {
       session_id?: string;
       agent_id?: string;
       interaction_type?: string;
+      interaction_id?: string;
+      session_ref?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
     row: {
@@ -1603,7 +2259,7 @@ export interface EntityTypes {
       version: number;
       created_at: string;
       updated_at: string;
-      user_id: string;
+      user_id: string | null;
       session_id: string | null;
       agent_id: string | null;
       interaction_type: string;
@@ -1611,6 +2267,17 @@ export interface EntityTypes {
       response: string | null;
       latency_ms: number | null;
       metadata: unknown;
+      interaction_id: string | null;
+      timestamp: string | null;
+      session_ref: string | null;
+      target_type: string | null;
+      target_id: string | null;
+      action: string | null;
+      parameters: unknown;
+      result: string | null;
+      error_message: string | null;
+      client_ip: string | null;
+      user_agent: string | null;
     };
     /** Tables with a foreign key to this one: `/api/user_interactions/{id}/<child>`. */
     children: never;

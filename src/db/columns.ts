@@ -32,6 +32,8 @@ export interface ColumnSpec {
   readonly unique: boolean;
   /** Table name of the entity this column points at (a foreign key, ON DELETE RESTRICT). */
   readonly references?: string;
+  /** Text that must hold more than white space (checked by the API and by a CHECK constraint). */
+  readonly notBlank?: boolean;
   readonly description?: string;
 }
 
@@ -57,6 +59,9 @@ export class Column {
   }
   references(table: string): Column {
     return this.with({ references: table, indexed: true });
+  }
+  notBlank(): Column {
+    return this.with({ notBlank: true });
   }
   range(min: number, max: number): Column {
     return this.with({ min, max });

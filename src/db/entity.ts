@@ -2,6 +2,8 @@ import type { Column } from './columns.js';
 
 /** Column names every entity has; definitions may not reuse them. */
 export const SYSTEM_COLUMNS = ['id', 'version', 'created_at', 'updated_at'] as const;
+/** The verbs of the lifecycle events: `<singular>_created`, `_updated`, `_deleted`. */
+export const LIFECYCLE_VERBS = ['created', 'updated', 'deleted'] as const;
 /** Query parameters of the list routes; a filter may not shadow them. */
 const RESERVED_FILTERS = ['limit', 'offset'];
 
@@ -32,12 +34,18 @@ export interface EntityInput {
 export interface Entity extends EntityInput {
   /** "Agent", "Training example": used in messages such as "Agent deleted successfully". */
   readonly label: string;
-  /** The `status` column when it has a closed set of values: its changes emit `<singular>_<status>`. */
-  readonly status?: { readonly values: readonly string[] };
+  /**
+   * The `status` column when it has a closed set of values: entering one of `evented` emits
+   * `<singular>_<status>`. A status named like a lifecycle verb (agents' `created`) has no
+   * event of its own: `agent_created` would read as a new agent; `_updated` records it.
+   */
+  readonly status?: { readonly values: readonly string[]; readonly evented: readonly string[] };
   /** Columns usable as list filters: the indexed ones. */
   readonly filters: readonly string[];
   /** Foreign keys: column → referenced table. */
   readonly references: Readonly<Record<string, string>>;
+  /** Column → its default, for every column that has one (what a create leaves out). */
+  readonly defaults: Readonly<Record<string, unknown>>;
 }
 
 /** Name of the constraint or index over `columns`; Postgres cuts identifiers at 63 bytes. */
@@ -90,12 +98,20 @@ export function defineEntity(input: EntityInput): Entity {
     const target = input.columns[name]!.spec.references;
     if (target) references[name] = target;
   }
+  const defaults: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = input.columns[name]!.spec.default;
+    if (value !== undefined) defaults[name] = value;
+  }
   const words = input.singular.replace(/_/g, ' ');
   return {
     ...input,
     label: words.charAt(0).toUpperCase() + words.slice(1),
-    status: statusColumn?.kind === 'enum' ? { values: statusColumn.values! } : undefined,
+    status: statusColumn?.kind === 'enum'
+      ? { values: statusColumn.values!, evented: statusColumn.values!.filter((v) => !(LIFECYCLE_VERBS as readonly string[]).includes(v)) }
+      : undefined,
     filters,
     references,
+    defaults,
   };
 }

@@ -102,6 +102,7 @@ export function entityTable(entity: Entity, resolve: (table: string) => AnyPgCol
       if (spec.values) {
         extras.push(check(`${entity.table}_${name}_check`, sql.raw(`"${name}" IN (${spec.values.map(quote).join(', ')})`)));
       }
+      if (spec.notBlank) extras.push(check(`${entity.table}_${name}_not_blank`, sql.raw(`btrim("${name}") <> ''`)));
       if (spec.min !== undefined && spec.max !== undefined) {
         extras.push(check(`${entity.table}_${name}_range`, sql.raw(`"${name}" BETWEEN ${spec.min} AND ${spec.max}`)));
       }

@@ -16,12 +16,16 @@
  *   prepared statement serves every combination of fields.
  * - `If-Match` is checked in the same statement (`cur.version = $n`): a stale write
  *   changes nothing, and `current_version` tells 412 (row exists) from 404 (it does not).
+ * - A status change emits `<entity>_<status>` after `<entity>_updated`, unless the status is
+ *   named like a lifecycle verb (an agent entering `created`): that would read as a create.
  * - Events get their `position` from an identity column in the order of the SELECT that
  *   feeds them (`ORDER BY x.ord`): the `_updated` event precedes the status event.
  * - A delete's event carries version + 1: the deletion is the entity's last change.
  * - A create may name its id, but never the id of a deleted entity: its events would
  *   restart at version 1 after the old ones, and consumers that deduplicate on
  *   (entity_id, entity_version) would drop the new entity's events as replays.
+ * - A create leaves out what it does not set: the columns' defaults fill in (the keys it sends
+ *   win, an explicit null included), as the table's DEFAULTs would on a plain INSERT.
  * - Creates are written N at a time by the same statement (`applyCreates`; one create is a
  *   batch of one): `jsonb_array_elements … WITH ORDINALITY` feeds the rows, events get their
  *   positions in request order, and each result is found again by its id, which is drawn
@@ -82,7 +86,11 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
   const type = literal(entity.singular);
   const rows = [`(1, ${literal(`${entity.singular}_${verb}`)})`];
   if (withStatusEvent) rows.push(`(2, ${literal(`${entity.singular}_`)} || r.status)`);
-  const statusFilter = withStatusEvent ? 'WHERE x.ord = 1 OR r.status IS DISTINCT FROM r.__prev_status' : '';
+  // Only the statuses that have an event of their own (entity.ts: not those named like a verb).
+  const evented = entity.status?.evented ?? [];
+  const statusFilter = withStatusEvent
+    ? `WHERE x.ord = 1 OR (r.status IS DISTINCT FROM r.__prev_status AND r.status IN (${evented.map(literal).join(', ')}))`
+    : '';
   return `
   ev AS (
     INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
@@ -129,7 +137,7 @@ function buildStatements(entity: Entity): Statements {
   WITH src AS (
     SELECT j.ord AS __ord, j.doc->'m' AS __meta, p.*
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(doc, ord),
-         jsonb_populate_record(NULL::${table}, j.doc->'d') AS p
+         jsonb_populate_record(NULL::${table}, ${literal(JSON.stringify(entity.defaults))}::jsonb || (j.doc->'d')) AS p
     WHERE NOT (j.doc ? 'n') OR NOT EXISTS (
       SELECT 1 FROM events AS e
       WHERE e.entity_type = ${literal(entity.singular)} AND e.entity_id = p.id AND e.event_type = ${literal(`${entity.singular}_deleted`)})

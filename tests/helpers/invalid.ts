@@ -37,14 +37,17 @@ export function invalidValues(spec: ColumnSpec): Invalid[] {
         ['an unpaired surrogate', '\uDC00text'],
       ];
     case 'integer':
-    case 'bigint':
+    case 'bigint': {
+      // A bigint without a range of its own is bounded by what JSON numbers carry exactly.
+      const [lo, hi] = spec.kind === 'bigint' ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [INT4_MIN, INT4_MAX];
       return [
         ['a numeric string', '5'],
         ['a fraction', 1.5],
         ['a boolean', true],
-        [`${(spec.min ?? INT4_MIN) - 1} (below its range)`, (spec.min ?? INT4_MIN) - 1],
-        [`${(spec.max ?? INT4_MAX) + 1} (above its range)`, (spec.max ?? INT4_MAX) + 1],
+        [`${(spec.min ?? lo) - 1} (below its range)`, (spec.min ?? lo) - 1],
+        [`${(spec.max ?? hi) + 1} (above its range)`, (spec.max ?? hi) + 1],
       ];
+    }
     case 'double': {
       const out: Invalid[] = [
         ['a string', 'x'],

@@ -78,7 +78,8 @@ export function otherValue(spec: ColumnSpec, current: unknown, name: string, n: 
 
 /** The status to move to in an update: one that stamps a timestamp when there is one. */
 export function nextStatus(entity: Entity, current: unknown): string {
-  const values = entity.status!.values;
+  // One that writes its own `<entity>_<status>` event (not one named like a verb).
+  const values = entity.status!.evented;
   const stamping = Object.keys(entity.statusTimestamps ?? {});
   return stamping.find((s) => s !== current) ?? values.find((s) => s !== current)!;
 }

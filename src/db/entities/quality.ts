@@ -1,9 +1,13 @@
-import { boolean, double, integer, json, oneOf, ref, text, timestamp, uuid, varchar } from '../columns.js';
+import { boolean, double, integer, json, oneOf, ref, tags, text, timestamp, uuid, varchar } from '../columns.js';
 import { defineEntity } from '../entity.js';
 
-/** How well agents do: evaluations, feedback, metrics and what goes wrong. */
+/**
+ * How well agents do: evaluations, feedback, metrics and what goes wrong. Columns named
+ * after the original service's fields serve its callers (see planning.ts).
+ */
 
-const severity = ['low', 'medium', 'high', 'critical'] as const;
+// info and warning: L06's severities, beside ours.
+const severity = ['info', 'low', 'warning', 'medium', 'high', 'critical'] as const;
 
 export const evaluations = defineEntity({
   table: 'evaluations',
@@ -13,11 +17,15 @@ export const evaluations = defineEntity({
     agent_id: ref('agents'),
     model_id: ref('models'),
     dataset_id: ref('datasets'),
+    // The original's `evaluation_type`.
     metric: varchar(100).required().indexed(),
     score: double(),
     status: oneOf(['pending', 'running', 'completed', 'failed']).default('pending').indexed(),
+    // The original's `metrics`.
     details: json().default({}),
     completed_at: timestamp(),
+    task_id: ref('tasks'),
+    feedback: text(),
   },
   statusTimestamps: { completed: 'completed_at', failed: 'completed_at' },
   // Per-agent score statistics by metric are an index-only scan of this index.
@@ -32,8 +40,10 @@ export const feedback = defineEntity({
     agent_id: ref('agents'),
     session_id: ref('sessions'),
     task_id: ref('tasks'),
-    feedback_type: oneOf(['thumbs', 'rating', 'correction', 'comment']).default('rating').indexed(),
+    // Free text, as in the original: callers name their own kinds of feedback.
+    feedback_type: varchar(100).default('rating').indexed(),
     rating: integer().range(-1, 5),
+    // The original's `content`.
     comment: text(),
     processed: boolean().default(false).indexed(),
     metadata: json().default({}),
@@ -47,12 +57,16 @@ export const metrics = defineEntity({
   singular: 'metric',
   description: 'One measured value of a named metric.',
   columns: {
+    // The original's `metric_name`.
     name: varchar(255).required().indexed(),
     value: double().required(),
     unit: varchar(50),
     agent_id: ref('agents'),
     labels: json().default({}),
+    // The original's `timestamp`.
     recorded_at: timestamp().indexed(),
+    metric_type: varchar(50).default('gauge'),
+    tenant_id: varchar(255).indexed(),
   },
   // Time-bucketed aggregates of one metric are index-only range scans of this index:
   // (name, recorded_at) for measured times, (name, NULL, created_at) for the others.
@@ -67,13 +81,22 @@ export const anomalies = defineEntity({
     agent_id: ref('agents'),
     metric_name: varchar(255).indexed(),
     severity: oneOf(severity).required().indexed(),
-    status: oneOf(['open', 'acknowledged', 'resolved']).default('open').indexed(),
+    // alerting: L06's state of an anomaly that raised an alert.
+    status: oneOf(['open', 'alerting', 'acknowledged', 'resolved']).default('open').indexed(),
     description: text(),
+    // The original's baseline_value, current_value and z_score.
     expected_value: double(),
     observed_value: double(),
     score: double(),
     details: json().default({}),
     resolved_at: timestamp(),
+    anomaly_id: varchar(255).unique().describe('The caller\'s id of the anomaly (L06: `anom-<uuid>`).'),
+    deviation_percent: double(),
+    confidence: double(),
+    detected_at: timestamp(),
+    alert_sent: boolean().default(false),
+    agent_did: varchar(255),
+    tenant_id: varchar(255).indexed(),
   },
   statusTimestamps: { resolved: 'resolved_at' },
 });
@@ -84,7 +107,8 @@ export const alerts = defineEntity({
   description: 'A notification raised for operators, often from an anomaly.',
   columns: {
     anomaly_id: ref('anomalies'),
-    title: varchar(255).required(),
+    // Optional: L06 names the metric, not a title.
+    title: varchar(255),
     message: text(),
     severity: oneOf(severity).required().indexed(),
     status: oneOf(['firing', 'acknowledged', 'resolved']).default('firing').indexed(),
@@ -92,6 +116,18 @@ export const alerts = defineEntity({
     labels: json().default({}),
     acknowledged_at: timestamp(),
     resolved_at: timestamp(),
+    alert_id: varchar(255).unique().describe('The caller\'s id of the alert (L06: `alert-<uuid>`).'),
+    timestamp: timestamp(),
+    alert_type: varchar(100).indexed().describe('The original\'s `type`.'),
+    metric: varchar(255),
+    channels: tags(),
+    delivery_attempts: integer().default(0),
+    delivered: boolean().default(false).indexed(),
+    last_attempt: timestamp(),
+    agent_id: ref('agents'),
+    agent_did: varchar(255),
+    tenant_id: varchar(255).indexed(),
+    metadata: json().default({}),
   },
   statusTimestamps: { acknowledged: 'acknowledged_at', resolved: 'resolved_at' },
 });
@@ -101,13 +137,24 @@ export const qualityScores = defineEntity({
   singular: 'quality_score',
   description: 'A quality score along one dimension for any platform object.',
   columns: {
-    target_type: varchar(50).required().indexed(),
-    target_id: uuid().required().indexed(),
+    // Optional: L06 scores an agent as a whole (overall score, its dimensions in `details`).
+    target_type: varchar(50).indexed(),
+    target_id: uuid().indexed(),
     agent_id: ref('agents'),
-    dimension: varchar(100).required().indexed(),
+    dimension: varchar(100).indexed(),
+    // The original's `overall_score`.
     score: double().required(),
     scorer: varchar(100),
+    // The original's `dimensions`.
     details: json().default({}),
+    score_id: varchar(255).unique().describe('The caller\'s id of the score (L06: a uuid4 string).'),
+    agent_did: varchar(255),
+    tenant_id: varchar(255).indexed(),
+    timestamp: timestamp(),
+    assessment: varchar(50).indexed(),
+    data_completeness: double().default(1),
+    cached: boolean().default(false),
+    metadata: json().default({}),
   },
 });
 
@@ -117,11 +164,20 @@ export const complianceResults = defineEntity({
   description: 'The outcome of checking an object against a compliance policy.',
   columns: {
     agent_id: ref('agents'),
-    policy: varchar(255).required().indexed(),
+    // Optional: L06 checks an execution against its constraints, not a named policy.
+    policy: varchar(255).indexed(),
     target_type: varchar(50).indexed(),
     target_id: uuid().indexed(),
+    // The original's `compliant`: true ↔ passed, false ↔ failed (compat/resources).
     status: oneOf(['passed', 'failed', 'warning', 'error']).required().indexed(),
+    // The original's `violations`.
     findings: json().default([]),
+    // The original's `timestamp`.
     checked_at: timestamp(),
+    result_id: varchar(255).unique().describe('The caller\'s id of the result (`comp-<uuid>`).'),
+    execution_id: varchar(255).indexed(),
+    agent_did: varchar(255),
+    tenant_id: varchar(255).indexed(),
+    constraints_checked: json().default([]),
   },
 });
