@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** Tokens that work outside production only (the original service's development tokens). */
-export const DEVELOPMENT_TOKENS = ['test_token_123', 'dev_key_local_ONLY'] as const;
+/**
+ * Tokens that work outside production only: the original service's development tokens, and
+ * the default key it fell back to (`dev_key_CHANGE_IN_PRODUCTION`, what L09 and L10 send
+ * when nothing else is configured).
+ */
+export const DEVELOPMENT_TOKENS = ['test_token_123', 'dev_key_local_ONLY', 'dev_key_CHANGE_IN_PRODUCTION'] as const;
 /** Keys refused in production even when long enough: well-known placeholders. */
 const WEAK_KEYS = [/^(.)\1+$/, /change.?me/i, /your.?secure/i, /^(password|secret|test|example)/i];
 
@@ -22,7 +26,17 @@ const schema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   L01_API_KEY: keyList,
   L01_API_KEYS: keyList,
+  /** The original service's single key (used there when L01_API_KEYS was empty); a normal key here. */
+  L01_DEFAULT_API_KEY: keyList,
   L01_ADMIN_API_KEY: keyList,
+  /**
+   * `true`: no token is needed (every caller is `anonymous`, with the normal scope), as the
+   * original's L01_AUTH_DISABLED did for its keyless callers. Refused in production; never
+   * opens the admin routes.
+   */
+  L01_AUTH_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
+  /** Origins allowed to call from a browser (CORS): `*` (any, as the original), or a comma list. */
+  L01_CORS_ORIGINS: z.string().default('*').transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   L01_HOST: z.string().min(1).default('0.0.0.0'),
   L01_PORT: port.default(8001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,6 +89,11 @@ const schema = z.object({
   L01_REDIS_PREFIX: z.string().default('l01:'),
   /** Prefix of pub/sub channels: `${prefix}events:{event_type}`. Empty by contract; tests isolate with it. */
   L01_CHANNEL_PREFIX: z.string().default(''),
+  /**
+   * The original service's single pub/sub channel, where every event is also published in
+   * its message shape (L10 and L11 subscribe to it); empty turns it off.
+   */
+  L01_LEGACY_CHANNEL: z.string().default('l01:events'),
   /** Events per claim and per publish job. */
   L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   /**
@@ -124,9 +143,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
   const c = parsed.data;
-  const user = [...c.L01_API_KEY, ...c.L01_API_KEYS];
+  const user = [...c.L01_API_KEY, ...c.L01_API_KEYS, ...c.L01_DEFAULT_API_KEY];
   const admin = c.L01_ADMIN_API_KEY;
   if (c.NODE_ENV === 'production') {
+    if (c.L01_AUTH_DISABLED) throw new ConfigError('invalid configuration: L01_AUTH_DISABLED cannot be true in production');
     if (user.length + admin.length === 0) {
       throw new ConfigError('invalid configuration: NODE_ENV=production needs L01_API_KEY (at least 32 characters)');
     }

@@ -29,8 +29,8 @@ const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01
 const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeout: 10_000 });
 await checkRedisPolicy(redis, log);
 
-const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX };
-const batches = new BatchHandoff(db);
+const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };
+const batches = new BatchHandoff(db, names.legacyChannel !== '');
 const worker = createPublishWorker(config, createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
 }));

@@ -45,7 +45,7 @@ describe('publish jobs name their batch by outbox keys', () => {
     const job = leader.hold(second, keyOf(first.at(-1)!));
     expect(job).toEqual({ after: keyOf(first.at(-1)!), last: keyOf(second.at(-1)!), count: 5 });
 
-    const expected = second.map(toOutgoing);
+    const expected = second.map((e) => toOutgoing(e));
     expect(expected.map((e) => e.id)).toEqual(second.map((e) => `${e.transaction_id}-${e.position}`));
     expect(expected.every((e) => e.entityType === 'agent' && e.eventType === 'agent_created')).toBe(true);
     expect(await leader.events(job)).toEqual(expected);

@@ -3,6 +3,7 @@
  * only starts it. Tests build it the same way and call `app.inject`.
  */
 import type { Queue } from 'bullmq';
+import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -13,6 +14,7 @@ import { groupCommit } from '../db/group-commit.js';
 import type { Queryable } from '../db/pool.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
+import { metricQuery, registerCompat } from './compat/index.js';
 import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
 import apiMetrics from './metrics/index.js';
@@ -29,7 +31,7 @@ import { registerHealthRoutes } from './routes/health.js';
 
 export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
-    Partial<Pick<Config, 'L01_TRUST_PROXY'>> &
+    Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_METRICS_TOKEN'>>;
   db: Queryable;
   redis: Redis;
@@ -83,6 +85,9 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply) {
     .send(problemBody(problem, `urn:l01:request:${req.id}`));
 }
 
+/** `*` lets any origin call (echoed back, as the original's CORS did with credentials); otherwise only those listed. */
+const corsOrigin = (origins: readonly string[]) => (origins.includes('*') ? true : [...origins]);
+
 /** A hop count trusts that many proxies nearest to the server (proxy-addr's `hop` index). */
 const trustedProxies = (t: boolean | number | string[]) => (typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t);
 
@@ -97,7 +102,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: trustedProxies(deps.config.L01_TRUST_PROXY ?? false),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { maxParamLength: 200 },
+    // The original's callers spell collections with a trailing slash and items without
+    // (and the UI the other way round): both answer, without a redirect (httpx does not follow one).
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     frameworkErrors: sendProblem,
   }) as unknown as FastifyInstance;
 
@@ -128,9 +135,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send(problemBody(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`), `urn:l01:request:${req.id}`)),
   );
 
-  const auth = createAuth({ tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN });
+  const auth = createAuth({ tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, disabled: deps.config.L01_AUTH_DISABLED });
   app.decorateRequest('caller', undefined);
   await app.register(securityHeaders);
+  // Before the scope check: preflights and 401s carry their CORS headers (the browser UI reads them).
+  await app.register(cors, {
+    origin: corsOrigin(deps.config.L01_CORS_ORIGINS ?? ['*']), credentials: true, maxAge: 600,
+    methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
+  });
   await app.register(openapi);
   // Before the scope check: its hook runs first, so refused tokens use up their IP's budget too.
   await app.register(rateLimit, {
@@ -139,17 +151,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
   });
   app.addHook('onRequest', auth.requireScope);
-  const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
-  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams });
-  await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
-  await registerEventRoutes(app, { db: deps.db });
-  await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   const write = writer(groupCommit(deps.db, {
     concurrency: deps.config.L01_WRITE_CONCURRENCY,
     maxBatch: deps.config.L01_WRITE_BATCH_MAX,
   }), deps.onCommit);
+  const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
+  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: deps.db, write }) });
+  await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
+  await registerEventRoutes(app, { db: deps.db });
+  await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerEntityRoutes(app, { db: deps.db, write });
   await registerDomainRoutes(app, { db: deps.db, write });
+  await registerCompat(app, { db: deps.db, write });
   await registerAdmin(app, {
     auth, db: deps.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',

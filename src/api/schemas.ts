@@ -79,7 +79,8 @@ export const storableInstant = () => z.iso.datetime({ offset: true }).refine(sto
 
 const notBlank = (s: z.ZodString) => s.refine((v) => v.trim() !== '', 'must not be blank');
 
-function valueSchema(spec: ColumnSpec): z.ZodType {
+/** The schema of one value of a column, as a body carries it. */
+export function valueSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
     case 'varchar':
       return spec.notBlank ? notBlank(safeString(spec.length ?? 255)) : safeString(spec.length ?? 255);
@@ -131,7 +132,7 @@ function coercedNumber(spec: ColumnSpec): z.ZodType {
 }
 
 /** Query-string form of a filter value: query parameters arrive as strings. */
-function filterSchema(spec: ColumnSpec): z.ZodType {
+export function filterSchema(spec: ColumnSpec): z.ZodType {
   switch (spec.kind) {
     case 'integer':
     case 'bigint':

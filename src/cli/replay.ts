@@ -98,7 +98,7 @@ export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: Wi
       );
       if (rows.length === 0) break;
       const batch = redis.pipeline();
-      for (const event of rows.map(toOutgoing)) {
+      for (const event of rows.map((e) => toOutgoing(e))) {
         const fields = entryFields(event.eventType, event.message);
         batch.xadd(globalStream(names), event.id, ...fields);
         batch.xadd(entityStream(names, event.entityType), event.id, ...fields);

@@ -88,3 +88,49 @@ export async function hasHistory(db: Queryable, entityType: string, entityId: st
   const { rowCount } = await db.query('SELECT 1 FROM events WHERE entity_type = $1 AND entity_id = $2 LIMIT 1', [entityType, entityId]);
   return rowCount === 1;
 }
+
+/** Filters of the original service's event list: each an OR of its alternatives. */
+export interface LegacyEventFilter {
+  entityTypes?: readonly string[];
+  entityId?: string;
+  /** (entity type?, event type) pairs, any of which matches. */
+  types?: ReadonlyArray<{ entityType?: string; eventType: string }>;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The log newest first, for the original's `GET /events/`: every event, as JSON rows of its
+ * columns. Position order is insertion order, served by the primary key or, filtered, by
+ * events_entity_idx / events_type_idx read backwards.
+ */
+export async function listEventsNewestFirst(db: Queryable, f: LegacyEventFilter): Promise<Array<Record<string, unknown>>> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  if (f.entityTypes) where.push(`e.entity_type = ANY(${param(f.entityTypes)}::text[])`);
+  if (f.entityId) where.push(`e.entity_id = ${param(f.entityId)}::uuid`);
+  if (f.types) {
+    where.push(`(${f.types.map((t) => (t.entityType === undefined
+      ? `e.event_type = ${param(t.eventType)}`
+      : `(e.entity_type = ${param(t.entityType)} AND e.event_type = ${param(t.eventType)})`)).join(' OR ')})`);
+  }
+  const { rows } = await db.query<{ body: Array<Record<string, unknown>> }>(
+    `SELECT COALESCE(json_agg(to_jsonb(e) ORDER BY e.position DESC), '[]') AS body FROM (
+       SELECT e.id, e.position, e.entity_type, e.event_type, e.entity_id, e.entity_version, e.payload, e.metadata, e.created_at
+       FROM events AS e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY e.position DESC LIMIT ${param(f.limit)} OFFSET ${param(f.offset)}) AS e`,
+    values,
+  );
+  return rows[0]!.body;
+}
+
+/** One event as JSON of its columns, or null. */
+export async function eventRow(db: Queryable, id: string): Promise<Record<string, unknown> | null> {
+  const { rows } = await db.query<{ body: Record<string, unknown> }>(
+    'SELECT to_jsonb(e) - \'transaction_id\' AS body FROM events AS e WHERE e.id = $1', [id]);
+  return rows[0]?.body ?? null;
+}

@@ -27,9 +27,75 @@ export async function entityExists(db: Queryable, entity: Entity, id: string): P
   return rowCount === 1;
 }
 
+/** A condition on a column of a list query; values are always parameters. */
+export type Condition =
+  | { column: string; op: 'eq' | 'ne' | 'gte' | 'lte'; value: unknown }
+  /** Text starting with `value` (LIKE, with its wildcards escaped). */
+  | { column: string; op: 'prefix'; value: string }
+  /** Text containing `value`, case-insensitively (ILIKE, wildcards escaped). */
+  | { column: string; op: 'contains'; value: string }
+  /** An array column holding `value` as one of its elements. */
+  | { column: string; op: 'has'; value: string };
+
+export interface ListQuery {
+  where: readonly Condition[];
+  /** Sort keys, most significant first; `id` is appended so pages never overlap. */
+  order: ReadonlyArray<{ column: string; desc?: boolean }>;
+  limit: number;
+  offset: number;
+}
+
+const SQL_OPS = { eq: '=', ne: 'IS DISTINCT FROM', gte: '>=', lte: '<=' } as const;
+const escapeLike = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function columnOf(entity: Entity, column: string): string {
+  if (!(column in entity.columns) && !['id', 'version', 'created_at', 'updated_at'].includes(column)) {
+    throw new Error(`${entity.table}: no column ${column}`);
+  }
+  return ident(column);
+}
+
+/** A page of rows matching `q`, in its order, as a JSON array text. */
+export async function listRows(db: Queryable, entity: Entity, q: ListQuery): Promise<string> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  for (const c of q.where) {
+    const col = columnOf(entity, c.column);
+    switch (c.op) {
+      case 'prefix':
+        where.push(`${col} LIKE ${param(`${escapeLike(c.value)}%`)}`);
+        break;
+      case 'contains':
+        where.push(`${col} ILIKE ${param(`%${escapeLike(c.value)}%`)}`);
+        break;
+      case 'has':
+        where.push(`${param(c.value)} = ANY(${col})`);
+        break;
+      default:
+        where.push(`${col} ${SQL_OPS[c.op]} ${param(c.value)}`);
+    }
+  }
+  const keys = [...q.order.map((o) => `${columnOf(entity, o.column)}${o.desc ? ' DESC' : ''}`), 'id'];
+  const orderBy = keys.join(', ');
+  const text = `
+    SELECT COALESCE(json_agg(to_jsonb(t) ORDER BY ${keys.map((k) => `t.${k}`).join(', ')}), '[]')::text AS body
+    FROM (
+      SELECT * FROM ${ident(entity.table)}
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${orderBy}
+      LIMIT ${param(q.limit)} OFFSET ${param(q.offset)}
+    ) AS t`;
+  const { rows } = await db.query<{ body: string }>(text, values);
+  return rows[0]!.body;
+}
+
 /**
  * A page of rows matching equality filters (only indexed columns are accepted as
- * filters, so every filter can use an index), as a JSON array text.
+ * filters, so every filter can use an index), oldest first, as a JSON array text.
  */
 export async function listEntities(
   db: Queryable,
@@ -37,22 +103,9 @@ export async function listEntities(
   filters: Readonly<Record<string, unknown>>,
   page: Page,
 ): Promise<string> {
-  const where: string[] = [];
-  const values: unknown[] = [];
+  const where: Condition[] = [];
   for (const [column, value] of Object.entries(filters)) {
-    if (value === undefined || !entity.filters.includes(column)) continue;
-    values.push(value);
-    where.push(`${ident(column)} = $${values.length}`);
+    if (value !== undefined && entity.filters.includes(column)) where.push({ column, op: 'eq', value });
   }
-  values.push(page.limit, page.offset);
-  const text = `
-    SELECT COALESCE(json_agg(to_jsonb(t) ORDER BY t.created_at, t.id), '[]')::text AS body
-    FROM (
-      SELECT * FROM ${ident(entity.table)}
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at, id
-      LIMIT $${values.length - 1} OFFSET $${values.length}
-    ) AS t`;
-  const { rows } = await db.query<{ body: string }>(text, values);
-  return rows[0]!.body;
+  return listRows(db, entity, { where, order: [{ column: 'created_at' }], ...page });
 }

@@ -47,7 +47,13 @@ export interface EventMetadata {
 export type Change =
   | { op: 'create'; entity: Entity; data: Record<string, unknown>; metadata: EventMetadata }
   | { op: 'update'; entity: Entity; id: string; data: Record<string, unknown>; expectedVersion?: number; metadata: EventMetadata }
-  | { op: 'delete'; entity: Entity; id: string; expectedVersion?: number; metadata: EventMetadata };
+  | { op: 'delete'; entity: Entity; id: string; expectedVersion?: number; metadata: EventMetadata }
+  /**
+   * An event a caller appends of its own (the original's `POST /events`), about no entity of
+   * ours: `entityType` is `domain:<aggregate type>` (wire/legacy.ts), so its versions and its
+   * stream are its own. The result's body is the stored event.
+   */
+  | { op: 'append'; entityType: string; entityId: string; eventType: string; payload: Record<string, unknown>; metadata: EventMetadata };
 
 export type ChangeResult =
   | { ok: true; id: string; version: number; /** the entity after the change (before it, for a delete), as JSON text */ body: string }
@@ -230,8 +236,37 @@ export async function applyCreates(db: Queryable, docs: readonly CreateDoc[]): P
 }
 
 /** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
+/**
+ * An appended event: its aggregate's next version, under the same kind of advisory lock as an
+ * entity's writes (so versions and xids follow each other), with its outbox row, in one
+ * statement. The latest version is read by events_entity_idx, newest first: one row.
+ */
+const APPEND = `
+  WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2::uuid::text, 0))),
+  v AS (
+    SELECT COALESCE((SELECT entity_version FROM events, lk WHERE entity_type = $1 AND entity_id = $2::uuid
+                     ORDER BY position DESC LIMIT 1), 0) + 1 AS version
+  ),
+  ev AS (
+    INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
+    SELECT $3, $1, $2::uuid, v.version, $4::jsonb, $5::jsonb FROM v
+    RETURNING *
+  ),
+  ob AS (
+    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type)
+    SELECT transaction_id, position, id, entity_type, event_type FROM ev
+  )
+  SELECT ev.id, ev.entity_version AS version, (to_jsonb(ev) || jsonb_build_object('transaction_id', ev.transaction_id::text))::text AS body FROM ev`;
+
 export async function applyChange(db: Queryable, change: Change): Promise<ChangeResult> {
   if (change.op === 'create') return (await applyCreates(db, [createDoc(change)]))[0]!;
+  if (change.op === 'append') {
+    const { rows } = await db.query<{ id: string; version: number; body: string }>({
+      name: 'events_append', text: APPEND,
+      values: [change.entityType, change.entityId, change.eventType, JSON.stringify(change.payload), JSON.stringify(change.metadata)],
+    });
+    return { ok: true, id: rows[0]!.id, version: rows[0]!.version, body: rows[0]!.body };
+  }
   const s = statementsFor(change.entity);
   const meta = JSON.stringify(change.metadata);
   const name = `${change.entity.table}_${change.op}`;

@@ -11,17 +11,22 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { formatEntryId, type EntryId } from '../wire/entry-id.js';
+import { legacyMessageText } from '../wire/legacy.js';
 import { messageText } from '../wire/message.js';
 import type { OutgoingEvent } from '../workers/publish.js';
 import type { PublishJob } from '../workers/queue.js';
 import { keyOf, readBatch, type ClaimedEvent } from './sql.js';
 
-/** The event as the publisher sends it; a requeued (retried or replayed) event is marked `replayed`. */
-export const toOutgoing = (e: ClaimedEvent): OutgoingEvent => ({
+/**
+ * The event as the publisher sends it; a requeued (retried or replayed) event is marked
+ * `replayed`. `legacy`: also its message in the original service's shape (its channel is on).
+ */
+export const toOutgoing = (e: ClaimedEvent, legacy = false): OutgoingEvent => ({
   id: formatEntryId(keyOf(e)),
   entityType: e.entity_type,
   eventType: e.event_type,
   message: messageText({ ...e, replayed: e.requeued }),
+  ...(legacy ? { legacyMessage: legacyMessageText(e) } : {}),
 });
 
 const jobKey = (job: PublishJob) => `${formatEntryId(job.after)}/${formatEntryId(job.last)}`;
@@ -29,12 +34,13 @@ const jobKey = (job: PublishJob) => `${formatEntryId(job.after)}/${formatEntryId
 export class BatchHandoff {
   private readonly held = new Map<string, OutgoingEvent[]>();
 
-  constructor(private readonly db: Queryable) {}
+  /** `legacy`: the original service's channel is on, so its message is written too. */
+  constructor(private readonly db: Queryable, private readonly legacy = false) {}
 
   /** The job for a claimed batch (`after`: the key the claim started after), its events held here until `release`. */
   hold(batch: ClaimedEvent[], after: EntryId): PublishJob {
     const job: PublishJob = { after, last: keyOf(batch.at(-1)!), count: batch.length };
-    this.held.set(jobKey(job), batch.map(toOutgoing));
+    this.held.set(jobKey(job), batch.map((e) => toOutgoing(e, this.legacy)));
     return job;
   }
 
@@ -47,6 +53,6 @@ export class BatchHandoff {
     const held = this.held.get(jobKey(job));
     if (held) return held;
     const rows = await readBatch(this.db, job.after, job.last, job.count);
-    return rows.map(toOutgoing);
+    return rows.map((e) => toOutgoing(e, this.legacy));
   }
 }

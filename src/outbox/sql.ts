@@ -16,23 +16,29 @@
  */
 import type { Queryable } from '../db/pool.js';
 import type { EntryId } from '../wire/entry-id.js';
+import { AGGREGATE_ID_FIELDS, type LegacyParts } from '../wire/legacy.js';
 import type { MessageParts } from '../wire/message.js';
 
 /**
  * One claimed event: its outbox key, its routing, and the parts its message is written
  * from (`wire/message.ts`): payload and metadata stay JSON text, never parsed here.
  */
-export interface ClaimedEvent extends Omit<MessageParts, 'replayed'> {
+export interface ClaimedEvent extends Omit<MessageParts, 'replayed'>, LegacyParts {
   transaction_id: string;
   position: string;
   /** A dead letter put back by an operator, or a replayed event: published marked `replayed`. */
   requeued: boolean;
 }
 
+const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+/** The aggregate id of the original's message (wire/legacy.ts): a payload field for some entities. */
+const AGGREGATE_ID = `COALESCE(CASE e.entity_type ${AGGREGATE_ID_FIELDS.map(([t, f]) => `WHEN ${literal(t)} THEN e.payload->>${literal(f)}`).join(' ')} END, e.entity_id::text)`;
+
 /** The columns of a ClaimedEvent; `o` is the outbox row, `e` its event. */
 export const CLAIMED_COLUMNS = `o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
          o.entity_type, o.event_type, o.requeued, e.entity_id, e.entity_version,
-         e.payload::text AS payload, e.metadata::text AS metadata, to_json(e.created_at)::text AS created_at`;
+         e.payload::text AS payload, e.metadata::text AS metadata, to_json(e.created_at)::text AS created_at,
+         ${AGGREGATE_ID} AS aggregate_id, to_json(e.created_at AT TIME ZONE 'UTC')::text AS created_at_utc`;
 
 /** Outbox rows with their events, in commit-safe order; `where` narrows them down. */
 const outboxRows = (where: string) => `

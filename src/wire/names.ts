@@ -13,7 +13,12 @@ export interface WireNames {
   prefix: string;
   /** Prefix of pub/sub channels (`L01_CHANNEL_PREFIX`, empty by contract; tests isolate with it). */
   channelPrefix: string;
+  /** The original service's single channel (`L01_LEGACY_CHANNEL`, `l01:events`; empty: not published). */
+  legacyChannel?: string;
 }
+
+/** The full name of the original's channel, or '' when it is off. */
+export const legacyChannel = (n: WireNames): string => (n.legacyChannel ? `${n.channelPrefix}${n.legacyChannel}` : '');
 
 /** What names a stream: the key prefix (a full WireNames will do). */
 type Prefixed = Pick<WireNames, 'prefix'> & Partial<WireNames>;

@@ -4,13 +4,15 @@
 
   KEYS[1]        the global stream
   KEYS[1 + i]    the entity-type stream of event i
-  ARGV[4i - 3]   stream entry id of event i: "<transaction_id>-<position>"
-  ARGV[4i - 2]   pub/sub channel of event i
-  ARGV[4i - 1]   event type of event i
-  ARGV[4i]       message of event i (JSON)
+  ARGV[6i - 5]   stream entry id of event i: "<transaction_id>-<position>"
+  ARGV[6i - 4]   pub/sub channel of event i
+  ARGV[6i - 3]   event type of event i
+  ARGV[6i - 2]   message of event i (JSON)
+  ARGV[6i - 1]   the original service's channel ('' = none): `l01:events`
+  ARGV[6i]       message of event i in the original's shape (JSON)
 
   Returns one status per event:
-     1  published (appended to both streams, then PUBLISHed)
+     1  published (appended to both streams, then PUBLISHed on its channel and the original's)
      0  already in the global stream: a re-run after a crash or a zombie worker; nothing
         is written and, crucially, nothing is PUBLISHed again
     -1  conflict: the stream is already past this id, yet the entry is not there (Redis
@@ -29,8 +31,9 @@ end
 
 local results = {}
 for i = 1, #KEYS - 1 do
-  local base = (i - 1) * 4
+  local base = (i - 1) * 6
   local id, channel, event_type, message = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local legacy_channel, legacy_message = ARGV[base + 5], ARGV[base + 6]
   local added = redis.pcall('XADD', KEYS[1], id, 'event_type', event_type, 'data', message)
   if type(added) == 'table' and added.err then
     if not is_duplicate_error(added) then return redis.error_reply(added.err) end
@@ -48,6 +51,7 @@ for i = 1, #KEYS - 1 do
       return redis.error_reply(entity.err)
     end
     redis.call('PUBLISH', channel, message)
+    if legacy_channel ~= '' then redis.call('PUBLISH', legacy_channel, legacy_message) end
     results[i] = 1
   end
 end

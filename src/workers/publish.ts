@@ -4,7 +4,7 @@
  * idempotently (see the script's header). Names come from the wire contract.
  */
 import type { Redis } from 'ioredis';
-import { channel, entityStream, globalStream, type WireNames } from '../wire/names.js';
+import { channel, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
 import { withScript } from './lua.js';
 
 /** One event ready to publish: its stream entry id, its routing and its message text. */
@@ -14,6 +14,8 @@ export interface OutgoingEvent {
   entityType: string;
   eventType: string;
   message: string;
+  /** The original service's message (wire/legacy.ts), for its channel; absent when that is off. */
+  legacyMessage?: string;
 }
 
 /** Appended to both streams, then PUBLISHed. */
@@ -30,7 +32,11 @@ export async function publishEvents(redis: Redis, names: WireNames, events: read
   if (events.length === 0) return [];
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
   const keys = [globalStream(names), ...events.map((e) => entityStream(names, e.entityType))];
+  const legacy = legacyChannel(names);
   const args: string[] = [];
-  for (const e of events) args.push(e.id, channel(names, e.eventType), e.eventType, e.message);
+  for (const e of events) {
+    const withLegacy = legacy !== '' && e.legacyMessage !== undefined;
+    args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '');
+  }
   return r.l01Publish(keys.length, ...keys, ...args);
 }

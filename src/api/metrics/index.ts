@@ -9,7 +9,7 @@
  *
  * Each app gets its own registry (tests build several apps in one process).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
@@ -23,7 +23,15 @@ export interface ApiMetricsOptions {
   streams: readonly string[];
   /** Per source (Postgres, Redis) per scrape, ms. Default 1000. */
   scrapeTimeoutMs?: number;
+  /**
+   * The original service's `GET /metrics/?metric_name=…` (its stored metrics, for L06 and the
+   * shared client): a request naming a metric is that query, with a normal key; any other is
+   * the Prometheus scrape.
+   */
+  metricQuery?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
+
+const namesMetric = (req: FastifyRequest) => typeof (req.query as Record<string, unknown> | undefined)?.metric_name === 'string';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +60,10 @@ async function apiMetrics(app: FastifyInstance, o: ApiMetricsOptions) {
   });
 
   const pipeline = pipelineGauges(registry, { db: o.db, redis: o.redis, streams: o.streams, timeoutMs: o.scrapeTimeoutMs ?? 1000 });
-  app.get('/metrics', { schema: { hide: true }, config: { scope: 'metrics' } }, async (_req, reply) => {
+  const query = o.metricQuery;
+  const scope = query ? (req: FastifyRequest) => (namesMetric(req) ? 'user' as const : 'metrics' as const) : 'metrics' as const;
+  app.get('/metrics', { schema: { hide: true }, config: { scope } }, async (req, reply) => {
+    if (query && namesMetric(req)) return query(req, reply);
     await pipeline.refresh();
     return reply.type(registry.contentType).send(await registry.metrics());
   });

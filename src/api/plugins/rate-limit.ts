@@ -30,7 +30,7 @@ export function rateLimitKey(req: FastifyRequest, identify: Identify): string {
 }
 
 /** Probes must keep answering whoever floods the service. */
-const exempt = (req: FastifyRequest) => (req.routeOptions.url ?? '').startsWith('/health/');
+const exempt = (req: FastifyRequest) => /^\/health(\/|$)/.test(req.routeOptions.url ?? '');
 
 async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
   if (opts.max === 0) return;

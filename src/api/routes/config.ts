@@ -11,12 +11,12 @@ import { z } from 'zod';
 import { listNamespace } from '../../db/domain/config-store.js';
 import { findByKey } from '../../db/domain/lookup.js';
 import { configEntries } from '../../db/entities/operations.js';
-import type { ChangeResult } from '../../db/write.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { problemResponses, secured } from '../openapi.js';
-import { notFound, Problem } from '../problems.js';
+import { notFound } from '../problems.js';
 import { byKeyHandler, deletedSchema, sendJson, sendWritten, type RouteDeps } from '../respond.js';
 import { entitySchemas, pagination } from '../schemas.js';
+import { putConfig, type ConfigKey } from '../upsert.js';
 
 const entity = configEntries;
 const schemas = entitySchemas(entity);
@@ -31,41 +31,21 @@ const conditionalHeaders = z.object({
   'if-none-match': z.literal('*').optional().describe('`*`: create only; 412 when the entry exists.'),
 });
 
-type Key = { namespace: string; key: string };
+type Key = ConfigKey;
 const label = 'Config';
 const name = (k: Key) => `${k.namespace}/${k.key}`;
-const preconditionFailed = (detail: string) => new Problem(412, 'Precondition Failed', detail);
 
-/** A unique violation on (namespace, key): another PUT created the entry first. */
-const lostCreateRace = (err: unknown) => (err as { code?: string }).code === '23505';
-
-export async function registerConfigRoutes(app: FastifyInstance, { db, write }: RouteDeps) {
+export async function registerConfigRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { db, write } = deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  /**
-   * Creates the entry, or updates it when it exists: the PUT of a key, with its preconditions.
-   * A race with another writer of the same key (a concurrent create, or a delete) is retried
-   * once, so concurrent PUTs of a new key give one 201 and 200s, never a 409.
-   */
-  async function put(req: FastifyRequest, k: Key, body: z.infer<typeof putBody>, retried = false): Promise<{ result: ChangeResult; created: boolean }> {
-    const metadata = eventMetadata(req);
-    const existing = await findByKey(db, entity, { namespace: k.namespace, key: k.key });
-    if (!existing) {
-      if (req.headers['if-match'] !== undefined) throw preconditionFailed(`If-Match given, but config ${name(k)} does not exist`);
-      try {
-        const result = await write({ op: 'create', entity, data: { ...k, ...body }, metadata });
-        return { result, created: true };
-      } catch (err) {
-        if (!lostCreateRace(err) || retried) throw err;
-        return put(req, k, body, true);
-      }
-    }
-    if (req.headers['if-none-match'] === '*') throw preconditionFailed(`If-None-Match: *, but config ${name(k)} exists (version ${existing.version})`);
-    const result = await write({ op: 'update', entity, id: existing.id, data: body, expectedVersion: expectedVersion(req), metadata });
-    // Deleted between the lookup and the write: without a precondition, a PUT sets it anew.
-    if (!result.ok && result.reason === 'not_found' && !retried && req.headers['if-match'] === undefined) return put(req, k, body, true);
-    return { result, created: false };
-  }
+  /** The PUT of a key with the request's preconditions (the shared upsert: api/upsert.ts). */
+  const put = (req: FastifyRequest, k: Key, body: z.infer<typeof putBody>) =>
+    putConfig(deps, k, body, eventMetadata(req), {
+      mustExist: req.headers['if-match'] !== undefined,
+      expectedVersion: expectedVersion(req),
+      mustBeAbsent: req.headers['if-none-match'] === '*',
+    });
 
   r.get('/api/config/:namespace', {
     config: { scope: 'user' },

@@ -51,3 +51,23 @@ export async function splitCounts(db: Queryable, datasetId: string): Promise<Spl
   }
   return counts;
 }
+
+/**
+ * The ids of a dataset's training examples, in the order they were linked, as a JSON array
+ * text (the original's `GET /datasets/{id}/examples`: ids only, unpaged). One range of
+ * dataset_examples_dataset_id_split_idx on the dataset (the optional split filters within
+ * it, so one prepared plan serves both), then a sort of that dataset's links by time.
+ */
+export const datasetExampleIdsQuery = (datasetId: string, split: Split | undefined): QueryConfig => ({
+  name: 'dataset_example_ids',
+  text: `
+    SELECT COALESCE(json_agg(training_example_id ORDER BY created_at, id), '[]')::text AS body
+    FROM dataset_examples
+    WHERE dataset_id = $1 AND ($2::varchar IS NULL OR split = $2::varchar)`,
+  values: [datasetId, split ?? null],
+});
+
+export async function datasetExampleIds(db: Queryable, datasetId: string, split: Split | undefined): Promise<string[]> {
+  const { rows } = await db.query<{ body: string }>(datasetExampleIdsQuery(datasetId, split));
+  return JSON.parse(rows[0]!.body) as string[];
+}

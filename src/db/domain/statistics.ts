@@ -133,3 +133,117 @@ export async function evaluationStats(db: Queryable, agentId: string): Promise<M
   const { rows } = await db.query<Omit<MetricStats, 'count' | 'scored'> & { n: string; scored: string }>(evaluationStatsQuery(agentId));
   return rows.map(({ n, scored, ...r }) => ({ ...r, count: Number(n), scored: Number(scored) }));
 }
+
+// ------------------------------------------------------------------ the original's statistics
+// Shapes of ORIGINAL-L01-API.md 2.9, 2.13, 2.14 (served by api/compat/statistics.ts and
+// api/compat/datasets.ts). Averages go through numeric, as the original's DECIMAL columns
+// did: an average of 0.87 and 0.9 is 0.885, not 0.8850000000000001.
+
+/**
+ * Datasets and their links, counted as the original did: whole-table counts, so no index
+ * narrows them. Both tables are read by a sequential scan (the planner prefers it to
+ * datasets_name_dataset_version_unique and dataset_examples_dataset_id_training_example_id_unique,
+ * which hold the counted columns: the rows are narrow and every one is read anyway).
+ */
+export const datasetLinkStatisticsQuery = (): QueryConfig => ({
+  name: 'dataset_link_statistics',
+  text: `
+    SELECT d.total_datasets, d.unique_names, l.total_links, l.datasets_with_examples, l.unique_examples_in_datasets
+    FROM (SELECT count(*) AS total_datasets, count(DISTINCT name) AS unique_names FROM datasets) AS d,
+         (SELECT count(*) AS total_links, count(DISTINCT dataset_id) AS datasets_with_examples,
+                 count(DISTINCT training_example_id) AS unique_examples_in_datasets
+          FROM dataset_examples) AS l`,
+});
+
+export interface DatasetLinkStatistics {
+  total_datasets: number;
+  unique_names: number;
+  total_links: number;
+  datasets_with_examples: number;
+  unique_examples_in_datasets: number;
+}
+
+/** count() is a bigint, which pg hands over as text. */
+const ints = <T extends Record<string, unknown>>(row: T) =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as { [K in keyof T]: number };
+
+export async function datasetLinkStatistics(db: Queryable): Promise<DatasetLinkStatistics> {
+  const { rows } = await db.query<Record<keyof DatasetLinkStatistics, string>>(datasetLinkStatisticsQuery());
+  return ints(rows[0]!);
+}
+
+/**
+ * Training examples summarised as the original's `GET /training-examples/statistics`: counts
+ * and averages over every row (confidence, difficulty and agent_id are in no index: a
+ * sequential scan, as a whole-table average is by nature), and the ten largest domains from
+ * training_examples_domain_idx (an index-only scan). Examples without a domain count in the
+ * total but, as in `unique_domains` (count DISTINCT ignores NULL), not as a domain.
+ * `avg_quality_pct` is on the original's 0–100 scale (the column is 0–1), scaled in numeric
+ * so that the scaling adds no binary noise (85.25, not 85.25000000000001).
+ */
+export const trainingExampleSummaryQuery = (): QueryConfig => ({
+  name: 'training_example_summary',
+  text: `
+    SELECT count(*) AS total, (avg(quality_score::numeric) * 100)::float8 AS avg_quality_pct,
+           avg(confidence::numeric)::float8 AS avg_confidence, avg(difficulty::numeric)::float8 AS avg_difficulty,
+           count(DISTINCT domain) AS unique_domains, count(DISTINCT agent_id) AS unique_agents,
+           (SELECT COALESCE(json_agg(json_build_array(domain, n) ORDER BY n DESC, domain), '[]')
+            FROM (SELECT domain, count(*) AS n FROM training_examples WHERE domain IS NOT NULL
+                  GROUP BY domain ORDER BY n DESC, domain LIMIT 10) AS top) AS top_domains
+    FROM training_examples`,
+});
+
+export interface TrainingExampleSummary {
+  total: number;
+  /** 0–100; null when no example has a score. */
+  avg_quality_pct: number | null;
+  avg_confidence: number | null;
+  avg_difficulty: number | null;
+  unique_domains: number;
+  unique_agents: number;
+  /** The ten largest domains, largest first (ties by name). */
+  top_domains: Array<[domain: string, count: number]>;
+}
+
+export async function trainingExampleSummary(db: Queryable): Promise<TrainingExampleSummary> {
+  const { rows } = await db.query<{
+    total: string; avg_quality_pct: number | null; avg_confidence: number | null; avg_difficulty: number | null;
+    unique_domains: string; unique_agents: string; top_domains: Array<[string, number]>;
+  }>(trainingExampleSummaryQuery());
+  const r = rows[0]!;
+  return {
+    total: Number(r.total),
+    avg_quality_pct: r.avg_quality_pct,
+    avg_confidence: r.avg_confidence,
+    avg_difficulty: r.avg_difficulty,
+    unique_domains: Number(r.unique_domains),
+    unique_agents: Number(r.unique_agents),
+    top_domains: r.top_domains,
+  };
+}
+
+/**
+ * One agent's evaluations summarised over every metric, as the original's
+ * `GET /evaluations/agent/{id}/stats`: an index-only range scan of
+ * evaluations_agent_id_metric_score_idx (agent_id leads it, score is in it).
+ */
+export const evaluationSummaryQuery = (agentId: string): QueryConfig => ({
+  name: 'evaluation_summary_of_agent',
+  text: `
+    SELECT count(*) AS total_evaluations, avg(score::numeric)::float8 AS avg_score, min(score) AS min_score, max(score) AS max_score
+    FROM evaluations WHERE agent_id = $1`,
+  values: [agentId],
+});
+
+export interface EvaluationSummary {
+  total_evaluations: number;
+  avg_score: number | null;
+  min_score: number | null;
+  max_score: number | null;
+}
+
+export async function evaluationSummary(db: Queryable, agentId: string): Promise<EvaluationSummary> {
+  const { rows } = await db.query<Omit<EvaluationSummary, 'total_evaluations'> & { total_evaluations: string }>(evaluationSummaryQuery(agentId));
+  const r = rows[0]!;
+  return { ...r, total_evaluations: Number(r.total_evaluations) };
+}
