@@ -1,12 +1,21 @@
 /**
- * 4. Reads: GET /api/agents/{id} and GET /api/events?after=<position near the end>&limit=100,
- * one request at a time (latency, not throughput), against a small and a large event log:
- * two databases, each served by its own `npm start`, measured in alternating rounds.
- * Each log is grown with INSERT … generate_series straight into `events` (the append-only
- * trigger refuses only UPDATE, DELETE and TRUNCATE); those rows get no outbox row, so the
- * relay has nothing to do. VACUUM ANALYZE after growing, as autovacuum would do in time.
+ * 4. Reads, one request at a time (latency, not throughput), against a small and a large
+ * database: two databases, each served by its own `npm start`, measured in alternating rounds.
+ *
+ * - GET /api/agents/{id}
+ * - GET /api/events?after=<position near the end>&limit=100: the log read by its cursor;
+ * - GET /api/agents?limit=20, the first page of a list, unfiltered and filtered
+ *   (`agent_type`, one agent in ten), and a page by cursor near the end of the list: the
+ *   agents table holds as many rows as the log (10k / 1M), so these say whether a page costs
+ *   the table (they did: a sequential scan and a top-N sort, 20 ms at 104k agents) or a page.
+ *
+ * The log and the table are grown with INSERT … generate_series straight into `events` and
+ * `agents` (the append-only trigger refuses only UPDATE, DELETE and TRUNCATE); those rows get
+ * no outbox row, so the relay has nothing to do. VACUUM ANALYZE after growing, as autovacuum
+ * would do in time.
  */
 import type pg from 'pg';
+import { encodeCursor } from '../src/db/cursor.js';
 import type { RunContext } from './lib/context.js';
 import { AGENT_BODY } from './lib/context.js';
 import { Client, closedLoop } from './lib/http.js';
@@ -20,6 +29,10 @@ const RATIO_TARGET = 1.2;
 const AGENTS = 200;
 const CHUNK = 100_000;
 const PAGE = 100;
+/** The page size of the list measurements (the issue measured `?limit=20`). */
+const LIST_PAGE = 20;
+/** One agent in ten has this type: the filtered list. */
+const RARE_TYPE = 'bench-rare';
 const ROUND_SECONDS = 0.5;
 
 const BULK_EVENTS = `
@@ -31,9 +44,37 @@ const BULK_EVENTS = `
          '{"request_id": "bulk", "caller": "bench"}'::jsonb
   FROM generate_series($1::bigint, $2::bigint) AS g`;
 
-async function eventCount(db: pg.Pool): Promise<number> {
-  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM events');
+/** Agents as the API writes them, one second apart from 2020 on (older than the API's own). */
+const BULK_AGENTS = `
+  INSERT INTO agents (id, name, agent_type, status, capabilities, configuration, version, created_at, updated_at)
+  SELECT md5('agent' || g)::uuid, 'bulk-agent-' || g, CASE WHEN g % 10 = 0 THEN '${RARE_TYPE}' ELSE 'worker' END,
+         'active', '["search"]'::jsonb, '{"model": "bench"}'::jsonb, 1,
+         timestamptz '2020-01-01' + (g || ' seconds')::interval, now()
+  FROM generate_series($1::bigint, $2::bigint) AS g`;
+
+async function eventCount(db: pg.Pool, table = 'events'): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
   return Number(rows[0]!.n);
+}
+
+async function growAgents(db: pg.Pool, to: number): Promise<void> {
+  let n = await eventCount(db, 'agents');
+  while (n < to) {
+    const add = Math.min(CHUNK, to - n);
+    progress.step(`growing the agents table to ${to}`, `${n}/${to}`);
+    await db.query(BULK_AGENTS, [n + 1, n + add]);
+    n += add;
+  }
+  progress.step('VACUUM ANALYZE agents');
+  await db.query('VACUUM ANALYZE agents');
+}
+
+/** Cursors of agents with at least LIST_PAGE after them, near the end of the list. */
+async function listCursorsNearEnd(db: pg.Pool): Promise<string[]> {
+  const { rows } = await db.query<{ keys: string }>(
+    `SELECT json_build_array(created_at, id)::text AS keys FROM agents ORDER BY created_at DESC, id DESC OFFSET ${LIST_PAGE} LIMIT 1000`,
+  );
+  return rows.map((r) => encodeCursor(r.keys));
 }
 
 async function growLog(db: pg.Pool, to: number): Promise<void> {
@@ -58,17 +99,22 @@ async function cursorsNearEnd(db: pg.Pool): Promise<number[]> {
 
 interface Measured {
   events: number;
+  /** Rows in the table the endpoint reads: events, or agents for the agent routes. */
+  rows: number;
+  what: 'events' | 'agents';
   endpoint: string;
   latency: Distribution;
   rps: number;
 }
 
-/** One service (`npm start`) on its own database, holding an event log of one size. */
+/** One service (`npm start`) on its own database, holding an event log and an agents table of one size. */
 interface Side {
   client: Client;
   events: number;
+  agents: number;
   agentIds: string[];
   cursors: number[];
+  listCursors: string[];
 }
 
 async function prepare(ctx: RunContext, label: string, size: number, undo: Array<() => Promise<void>>): Promise<Side> {
@@ -88,17 +134,36 @@ async function prepare(ctx: RunContext, label: string, size: number, undo: Array
     agentIds.push((JSON.parse(r.body) as { id: string }).id);
   }
   await growLog(sb.db, size);
+  await growAgents(sb.db, size);
   const cursors = await cursorsNearEnd(sb.db);
-  const check = await client.request('GET', `/api/events?after=${cursors[0]}&limit=${PAGE}`);
-  const got = (JSON.parse(check.body) as unknown[]).length;
-  if (got !== PAGE) throw new Error(`GET /api/events?after=… returned ${got} events, expected ${PAGE}`);
-  return { client, events: await eventCount(sb.db), agentIds, cursors };
+  const listCursors = await listCursorsNearEnd(sb.db);
+  const side: Side = { client, events: await eventCount(sb.db), agents: await eventCount(sb.db, 'agents'), agentIds, cursors, listCursors };
+  for (const endpoint of ENDPOINTS) {
+    const check = await client.request('GET', endpoint.path(side));
+    const body = check.status === 200 ? (JSON.parse(check.body) as unknown[] | Record<string, unknown>) : null;
+    const got = body === null ? -2 : Array.isArray(body) ? body.length : -1;
+    if (got !== endpoint.rows) throw new Error(`${endpoint.name}: ${check.status}, ${got} rows, expected ${endpoint.rows}: ${check.body.slice(0, 200)}`);
+  }
+  return side;
 }
 
 const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
-const ENDPOINTS: Array<[string, (side: Side) => string]> = [
-  ['GET /api/agents/{id}', (side) => `/api/agents/${pick(side.agentIds)}`],
-  [`GET /api/events?after=…&limit=${PAGE}`, (side) => `/api/events?after=${pick(side.cursors)}&limit=${PAGE}`],
+
+interface Endpoint {
+  name: string;
+  path: (side: Side) => string;
+  /** Rows a page of it holds (checked once per side); -1: one object. */
+  rows: number;
+  /** Held to the same-run ratio target: it must not grow with the table. */
+  target: boolean;
+}
+
+const ENDPOINTS: Endpoint[] = [
+  { name: 'GET /api/agents/{id}', path: (side) => `/api/agents/${pick(side.agentIds)}`, rows: -1, target: false },
+  { name: `GET /api/events?after=…&limit=${PAGE}`, path: (side) => `/api/events?after=${pick(side.cursors)}&limit=${PAGE}`, rows: PAGE, target: true },
+  { name: `GET /api/agents?limit=${LIST_PAGE} (first page)`, path: () => `/api/agents?limit=${LIST_PAGE}`, rows: LIST_PAGE, target: true },
+  { name: `GET /api/agents?agent_type=…&limit=${LIST_PAGE} (first page, filtered)`, path: () => `/api/agents?agent_type=${RARE_TYPE}&limit=${LIST_PAGE}`, rows: LIST_PAGE, target: true },
+  { name: `GET /api/agents?cursor=…&limit=${LIST_PAGE} (a page near the end)`, path: (side) => `/api/agents?cursor=${pick(side.listCursors)}&limit=${LIST_PAGE}`, rows: LIST_PAGE, target: true },
 ];
 
 /**
@@ -111,12 +176,12 @@ async function measureInterleaved(sides: Side[], seconds: number): Promise<Measu
   const busy = sides.map(() => ENDPOINTS.map(() => 0));
   progress.step('warm-up (JIT, caches, plans)');
   for (const side of sides) {
-    for (const [, path] of ENDPOINTS) await closedLoop(side.client, { seconds: 1, concurrency: 1, next: () => path(side) });
+    for (const { path } of ENDPOINTS) await closedLoop(side.client, { seconds: 1, concurrency: 1, next: () => path(side) });
   }
   const rounds = Math.max(2, Math.ceil(seconds / ROUND_SECONDS));
   for (let r = 0; r < rounds; r++) {
     progress.step('interleaved rounds, one request at a time', `${r + 1}/${rounds}`);
-    for (const [e, [endpoint, path]] of ENDPOINTS.entries()) {
+    for (const [e, { name: endpoint, path }] of ENDPOINTS.entries()) {
       const order = r % 2 === 0 ? sides.keys() : [...sides.keys()].reverse();
       for (const i of order) {
         const side = sides[i]!;
@@ -127,8 +192,10 @@ async function measureInterleaved(sides: Side[], seconds: number): Promise<Measu
       }
     }
   }
-  return sides.map((side, i) => ENDPOINTS.map(([endpoint], e) => ({
+  return sides.map((side, i) => ENDPOINTS.map(({ name: endpoint }, e) => ({
     events: side.events,
+    rows: endpoint.includes('/api/events') ? side.events : side.agents,
+    what: endpoint.includes('/api/events') ? 'events' as const : 'agents' as const,
     endpoint,
     latency: distribution(latencies[i]![e]!),
     rps: latencies[i]![e]!.length / busy[i]![e]!,
@@ -156,16 +223,16 @@ function report(small: Measured[], large: Measured[]): BenchResult {
   const rows: string[][] = [];
   small.forEach((s, i) => {
     const l = large[i]!;
-    const cursor = s.endpoint.startsWith('GET /api/events');
+    const targeted = ENDPOINTS[i]!.target;
     for (const p of ['p50', 'p99'] as const) {
       figures.push(figure({
-        bench: 'reads', name: `${s.endpoint} ${p}, ${short(l.events)} events`, value: l.latency[p], unit: 'ms',
-        baseline: { name: `${short(s.events)} events`, value: s.latency[p] },
-        ...(cursor && p === 'p50' ? { target: { on: 'ratio' as const, op: '<=' as const, limit: RATIO_TARGET } } : {}),
+        bench: 'reads', name: `${s.endpoint} ${p}, ${short(l.rows)} ${l.what}`, value: l.latency[p], unit: 'ms',
+        baseline: { name: `${short(s.rows)} ${s.what}`, value: s.latency[p] },
+        ...(targeted && p === 'p50' ? { target: { on: 'ratio' as const, op: '<=' as const, limit: RATIO_TARGET } } : {}),
       }));
     }
     for (const m of [s, l]) {
-      rows.push([m.endpoint, short(m.events), fmt(m.latency.p50), fmt(m.latency.p95), fmt(m.latency.p99), fmt(m.rps), m === l ? `${fmt(ratio(l.latency.p50, s.latency.p50), 2)} ×` : '']);
+      rows.push([m.endpoint, `${short(m.rows)} ${m.what}`, fmt(m.latency.p50), fmt(m.latency.p95), fmt(m.latency.p99), fmt(m.rps), m === l ? `${fmt(ratio(l.latency.p50, s.latency.p50), 2)} ×` : '']);
     }
   });
   const plotData = [...small, ...large].flatMap((m) =>
@@ -174,8 +241,8 @@ function report(small: Measured[], large: Measured[]): BenchResult {
   const order = [`${short(small[0]!.events)} events`, `${short(large[0]!.events)} events`];
   return {
     name: 'reads',
-    title: `Reads with ${short(small[0]!.events)} and with ${short(large[0]!.events)} events in the log (one request at a time)`,
-    table: { headers: ['endpoint', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'p50 large ÷ small'], rows },
+    title: `Reads with ${short(small[0]!.events)} and with ${short(large[0]!.events)} events in the log and agents in the table (one request at a time)`,
+    table: { headers: ['endpoint', 'rows', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'p50 large ÷ small'], rows },
     figures,
     notes: [],
     data: { small, large },

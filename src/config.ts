@@ -37,11 +37,36 @@ const schema = z.object({
   L01_AUTH_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
   /** Origins allowed to call from a browser (CORS): `*` (any, as the original), or a comma list. */
   L01_CORS_ORIGINS: z.string().default('*').transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
-  L01_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Address the API listens on. Default: 127.0.0.1 outside production (where the
+   * well-known development tokens work, the service must not be reachable from the
+   * network by accident), 0.0.0.0 in production (containers; set it to narrow).
+   */
+  L01_HOST: z.string().min(1).optional(),
   L01_PORT: port.default(8001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes (413 above). */
   L01_BODY_LIMIT: positiveInt.default(1024 * 1024),
+  /**
+   * Request-body bytes being received and processed at once, per API process; a request
+   * that does not fit is answered 503 with Retry-After before its body is read. A body
+   * counts as its bytes plus what parsing it costs (api/plugins/body-budget.ts); one
+   * larger than the whole budget goes alone. The default is measured there.
+   */
+  L01_INFLIGHT_BODY_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** Request headers must arrive within this long of the connection or previous request, ms. */
+  L01_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  /** The whole request (headers and body) must arrive within this long, ms (408 and closed after). */
+  L01_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  /** An idle keep-alive connection is closed after this long, ms. */
+  L01_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
+  /** A connection on which nothing moves, either way, for this long is closed, ms. */
+  L01_SOCKET_TIMEOUT_MS: positiveInt.default(30_000),
+  /**
+   * Open connections per API process; beyond, new ones are refused. Idle keep-alive
+   * connections are closed first, from 90% of it on (api/plugins/connections.ts).
+   */
+  L01_MAX_CONNECTIONS: positiveInt.default(2_000),
   /**
    * Requests per token (per client IP when unauthenticated) per window, per API process;
    * 0 turns it off. The default, 1,000,000 per 10 s (100,000/s), is far above what one
@@ -51,6 +76,13 @@ const schema = z.object({
    */
   L01_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000_000),
   L01_RATE_LIMIT_WINDOW_MS: positiveInt.default(10_000),
+  /**
+   * Different wrong tokens (bearer, X-API-Key or admin login) per client IP per window, per
+   * API process; past it, that IP gets 429 (with Retry-After) for any credential it has not
+   * already used successfully, until the window ends (api/auth/attempts.ts). 0 turns it off.
+   */
+  L01_AUTH_FAILURE_MAX: z.coerce.number().int().min(0).default(20),
+  L01_AUTH_FAILURE_WINDOW_MS: positiveInt.default(60_000),
   /**
    * Which proxies' X-Forwarded-For to believe for the client IP (rate limits, logs):
    * `false` (default: none, the socket address counts), `true` (any: only behind a proxy
@@ -97,6 +129,17 @@ const schema = z.object({
   /** Events per claim and per publish job. */
   L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   /**
+   * Bytes per claim and per publish job: a batch stops before the messages it carries
+   * (payload + metadata, counted once per shape sent: twice with the original's channel on)
+   * pass this, so memory is bounded by bytes, not only by counts. The first event always
+   * goes, so one event larger than this travels alone. Worker peak RSS with 150 × 1 MB
+   * events backlogged (tests/faults/big-rows-backlog, heap capped as in runtime.ts), built /
+   * under tsx: 4 MiB 139 / 174–179 MB; 8 MiB 155 / 186–191; 16 MiB 181 / 240; 32 MiB and
+   * unbounded: heap exhausted. Batches of ordinary events (~1.3 KB each in both shapes)
+   * never reach it.
+   */
+  L01_RELAY_BATCH_BYTES: positiveInt.min(65_536).default(4 * 1024 * 1024),
+  /**
    * Under sustained load (a batch of 8 or more that did not fill up), the next claim waits
    * until this long after the previous job was submitted, so batches grow instead of jobs
    * multiplying; 0 turns it off. A quiet relay (batches of a few events) never waits.
@@ -126,9 +169,18 @@ const schema = z.object({
   L01_STREAM_MAX_LEN: z.coerce.number().int().min(0).default(0),
   /** How often the relay leader applies the retention, ms. */
   L01_STREAM_TRIM_INTERVAL_MS: positiveInt.min(1000).default(60_000),
+  /**
+   * How often the relay leader compares what each stream holds with what it has published
+   * (and re-publishes what Redis lost), ms; it also does on every Redis reconnect, and
+   * publishing itself refuses to write past a loss.
+   */
+  L01_STREAM_AUDIT_INTERVAL_MS: positiveInt.min(100).default(5000),
+  /** How often every worker reads Redis's maxmemory-policy and memory (eviction, OOM), ms. */
+  L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
 });
 
-export type Config = z.output<typeof schema> & {
+export type Config = Omit<z.output<typeof schema>, 'L01_HOST'> & {
+  L01_HOST: string;
   /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
   tokens: ReadonlyArray<{ token: string; scope: 'user' | 'admin' }>;
 };
@@ -158,8 +210,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const dev = c.NODE_ENV === 'production' ? [] : DEVELOPMENT_TOKENS.map((token) => ({ token, scope: 'admin' as const }));
+  if (c.L01_HEADERS_TIMEOUT_MS > c.L01_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid configuration: L01_HEADERS_TIMEOUT_MS must not exceed L01_REQUEST_TIMEOUT_MS');
+  }
   return {
     ...c,
+    L01_HOST: c.L01_HOST ?? (c.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     tokens: [
       ...user.map((token) => ({ token, scope: 'user' as const })),
       ...admin.map((token) => ({ token, scope: 'admin' as const })),

@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from './entry.js';
-import { nodeArgs } from './runtime.js';
+import { nodeArgs, processEnv } from './runtime.js';
 
 // Beside this file: server.js/worker.js when running the build, .ts when run from sources.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -39,7 +39,7 @@ const recentCrashes = new Map<Name, number[]>();
 function start(name: Name): void {
   // Own process group: a Ctrl-C or group signal reaches the supervisor only, which then
   // stops each child exactly once. A child whose supervisor vanishes stops itself (IPC disconnect).
-  const child = fork(CHILDREN[name], [], { execArgv: nodeArgs(CHILDREN[name]), detached: true });
+  const child = fork(CHILDREN[name], [], { execArgv: nodeArgs(CHILDREN[name]), env: { ...process.env, ...processEnv(CHILDREN[name]) }, detached: true });
   running.set(name, child);
   log.info({ child: name, pid: child.pid }, 'started');
   child.on('exit', (code, signal) => {

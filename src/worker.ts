@@ -9,6 +9,7 @@ import { entities } from './db/entities/index.js';
 import { createPool } from './db/pool.js';
 import { startProcess } from './entry.js';
 import { BatchHandoff } from './outbox/batches.js';
+import { StreamHealer } from './outbox/healing.js';
 import { runAsLeader } from './outbox/leadership.js';
 import { Relay } from './outbox/relay.js';
 import { createRedis } from './redis.js';
@@ -20,6 +21,7 @@ import { createJobRunner } from './workers/publish-job.js';
 import { createPublishProcessor } from './workers/publisher.js';
 import { createPublishQueue, createPublishWorker, createQueueEvents } from './workers/queue.js';
 import { checkRedisPolicy } from './workers/redis-policy.js';
+import { watchRedis } from './workers/redis-watch.js';
 import { StreamTrimmer } from './workers/retention.js';
 
 const { config, log } = await startProcess('l01-worker');
@@ -30,7 +32,11 @@ const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeo
 await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };
-const batches = new BatchHandoff(db, names.legacyChannel !== '');
+const legacy = names.legacyChannel !== '';
+// L01_RELAY_BATCH_BYTES counts the messages as they travel: each event's parts go twice
+// (both shapes) while the original's channel is on.
+const bounds = { bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 1)), maxMessageBytes: config.L01_MAX_MESSAGE_BYTES };
+const batches = new BatchHandoff(db, legacy, bounds);
 const worker = createPublishWorker(config, createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
 }));
@@ -43,28 +49,41 @@ queue.on('error', quiet('queue'));
 queueEvents.on('error', quiet('queue-events'));
 
 const metrics = createWorkerMetrics();
-worker.on('failed', (job) => metrics.attemptFailed(job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1)));
+// An UnrecoverableError (an event failing on its own) is not retried, whatever attempts are left.
+worker.on('failed', (job, err) => metrics.attemptFailed(job !== undefined && err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)));
 const metricsServer = config.L01_WORKER_METRICS_PORT > 0
   ? await startMetricsServer({ registry: metrics.registry, host: config.L01_WORKER_METRICS_HOST, port: config.L01_WORKER_METRICS_PORT, log })
   : null;
 
 const stop = new AbortController();
+const retention = { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN };
+const healer = new StreamHealer({
+  db, redis, names, log, batchSize: config.L01_RELAY_BATCH_SIZE, bounds, retention, metrics: metrics.healing,
+});
 const relay = new Relay({
   db, batches, log,
   // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
   publish: createJobRunner({ queue, queueEvents, stuckMs: 3000, log }),
   batchSize: config.L01_RELAY_BATCH_SIZE,
+  bounds,
   pollMs: config.L01_RELAY_POLL_MS,
   lingerMs: config.L01_RELAY_LINGER_MS,
-  maxAttempts: config.L01_RELAY_MAX_ATTEMPTS,
   lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
+  healer,
+  auditMs: config.L01_STREAM_AUDIT_INTERVAL_MS,
   metrics: metrics.relay,
 });
+// A reconnected Redis may be a different one (restarted empty, or from an older snapshot).
+redis.on('ready', () => relay.requestAudit());
+// Policy and memory, watched by every worker for as long as it runs (not only at start).
+const watching = watchRedis({
+  redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: () => relay.requestAudit(),
+}, stop.signal);
 // Stream retention runs on the leader only, while it leads (off unless configured).
 const trimmer = new StreamTrimmer({
   redis, log,
   streams: eventStreamKeys(names, entities.map((e) => e.singular)),
-  policy: { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN },
+  policy: retention,
   intervalMs: config.L01_STREAM_TRIM_INTERVAL_MS,
   onTrim: metrics.trimmed,
   onError: metrics.trimFailed,
@@ -80,7 +99,7 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   else log.info({ signal }, 'shutting down');
   // Stop claiming first; a batch in flight either completes or stays in the outbox for the next leader.
   stop.abort();
-  await leading;
+  await Promise.all([leading, watching]);
   await worker.close();
   await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit(), metricsServer?.close()]);
 });

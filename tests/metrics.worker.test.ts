@@ -71,8 +71,9 @@ describe('the worker /metrics endpoint', () => {
 
   it('counts publish retries and dead letters by event type', async () => {
     const m = await scrape();
-    // Two attempts: the first failed and was retried, the second failed for good.
-    expect(get(m, 'l01_relay_publish_retries_total{kind="attempt"}')).toBe(1);
+    // An event failing on its own fails for good at its first attempt (a retry could only
+    // fail the same way): no attempt is retried, whatever L01_RELAY_MAX_ATTEMPTS allows.
+    expect(get(m, 'l01_relay_publish_retries_total{kind="attempt"}')).toBe(0);
     expect(get(m, 'l01_relay_publish_retries_total{kind="batch"}')).toBe(0);
     expect(get(m, 'l01_relay_dead_lettered_total{event_type="agent_created"}')).toBe(1);
   });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deferCleanup, throwIfAborting } from './cleanup.js';
-import { nodeArgs } from '../../src/runtime.js';
+import { nodeArgs, processEnv } from '../../src/runtime.js';
 import { LOG_DIR, REPO_ROOT } from './options.js';
 
 export type Kind = 'all' | 'api' | 'worker';
@@ -84,7 +84,7 @@ export class Service {
     const logFile = join(LOG_DIR, `${logName}-${kind}.log`);
     const fd = openSync(logFile, 'w');
     try {
-      const child = spawn(process.execPath, [...nodeArgs(ENTRY[kind]), ENTRY[kind]], { cwd: REPO_ROOT, env, stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [...nodeArgs(ENTRY[kind]), ENTRY[kind]], { cwd: REPO_ROOT, env: { ...env, ...processEnv(ENTRY[kind]) }, stdio: ['ignore', fd, fd] });
       return new Service(kind, child, logFile);
     } finally {
       closeSync(fd);

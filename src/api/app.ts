@@ -19,6 +19,9 @@ import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
 import apiMetrics from './metrics/index.js';
 import openapi from './openapi.js';
+import bodyBudget, { LoadShed } from './plugins/body-budget.js';
+import connections, { serverTimeouts, type ConnectionConfig } from './plugins/connections.js';
+import jsonBody from './plugins/json-body.js';
 import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
@@ -31,8 +34,9 @@ import { registerHealthRoutes } from './routes/health.js';
 
 export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
+    Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_METRICS_TOKEN'>>;
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES'>>;
   db: Queryable;
   redis: Redis;
   logger: Logger;
@@ -74,7 +78,7 @@ function sendProblem(err: unknown, req: FastifyRequest, reply: FastifyReply) {
   if (!problem) {
     req.log.error({ err }, 'unexpected error');
     problem = new Problem(500, 'Internal Server Error', `unexpected error; quote request id ${req.id}`);
-  } else if (problem.status >= 500) {
+  } else if (problem.status >= 500 && !(problem instanceof LoadShed)) {
     req.log.warn({ err: (err as Error).message, status: problem.status }, 'dependency unavailable');
   }
   return reply
@@ -98,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new RequestLog(),
     requestIdHeader: false,
     bodyLimit: deps.config.L01_BODY_LIMIT,
+    // Header, request, keep-alive and socket deadlines (plugins/connections.ts).
+    ...serverTimeouts(deps.config),
     // X-Forwarded-For counts only from the proxies configured here (rate limits key on the IP).
     trustProxy: trustedProxies(deps.config.L01_TRUST_PROXY ?? false),
     return503OnClosing: true,
@@ -112,14 +118,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: anything else is a 415 (fastify would otherwise accept text/plain).
   app.removeContentTypeParser('text/plain');
-  // Fastify's own JSON parser (prototype-poisoning checks kept), except that a bodyless
-  // DELETE sent with a JSON content type, as some clients do, is not an error.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' && req.method === 'DELETE') return done(null, undefined);
-    return parseJson(req, body as string, done);
-  });
 
   app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
@@ -135,15 +133,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send(problemBody(new Problem(404, 'Not Found', `no route ${req.method} ${req.url.split('?')[0]}`), `urn:l01:request:${req.id}`)),
   );
 
-  const auth = createAuth({ tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, disabled: deps.config.L01_AUTH_DISABLED });
+  const auth = createAuth({
+    tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, disabled: deps.config.L01_AUTH_DISABLED,
+    failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS },
+  });
   app.decorateRequest('caller', undefined);
+  await app.register(connections, deps.config);
   await app.register(securityHeaders);
   // Before the scope check: preflights and 401s carry their CORS headers (the browser UI reads them).
   await app.register(cors, {
     origin: corsOrigin(deps.config.L01_CORS_ORIGINS ?? ['*']), credentials: true, maxAge: 600,
     methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
+    // What a page script may read of an answer: paging, versions, where a create went, the request id.
+    exposedHeaders: ['X-Next-Cursor', 'Link', 'ETag', 'Location', 'X-Request-Id', 'Retry-After'],
   });
-  await app.register(openapi);
+  // Before anything reads a body: a request that does not fit is shed unread (503).
+  await app.register(bodyBudget, { limit: deps.config.L01_INFLIGHT_BODY_BYTES, bodyLimit: deps.config.L01_BODY_LIMIT });
+  // The JSON parser of both surfaces: exact (no rounded integers, no replaced bytes), within the budget.
+  await app.register(jsonBody);
+  await app.register(openapi, {
+    names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', channelPrefix: deps.config.L01_CHANNEL_PREFIX ?? '', legacyChannel: deps.config.L01_LEGACY_CHANNEL ?? 'l01:events' },
+  });
   // Before the scope check: its hook runs first, so refused tokens use up their IP's budget too.
   await app.register(rateLimit, {
     identify: auth.identify,
@@ -154,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const write = writer(groupCommit(deps.db, {
     concurrency: deps.config.L01_WRITE_CONCURRENCY,
     maxBatch: deps.config.L01_WRITE_BATCH_MAX,
+    maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES,
   }), deps.onCommit);
   const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
   await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: deps.db, write }) });

@@ -1,11 +1,24 @@
 /**
  * The OpenAPI document, generated from the zod schemas of the routes, and the
  * interactive docs page at /docs. Both are public; every /api route declares bearer auth.
+ *
+ * What /docs/json serves is the public document: the operations a normal key can call
+ * (and the open ones: health). The operator routes (admin scope: dead letters) are left
+ * out, so the public document is no map of them; `app.swagger()` keeps the whole
+ * document, every operation with its `x-required-scope`, for the tests and tools that
+ * check the scopes.
+ *
+ * It is serialised once, on the first request, and served as those bytes: it is ~2.4 MB,
+ * and re-serialising it per request let any anonymous client spend the API's heap (the
+ * YAML rendering cost 1.4 s and 70 MB of RSS). /docs/yaml serves the same bytes: JSON is
+ * YAML (1.2).
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import type { WireNames } from '../wire/names.js';
+import { asyncApiDocument } from './asyncapi.js';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -29,7 +42,8 @@ export const problemResponses = {
   412: problem.describe('If-Match does not match the current version'),
   413: problem.describe('Body larger than the limit'),
   415: problem.describe('Body is not application/json'),
-  503: problem.describe('A dependency (Postgres) is unavailable'),
+  429: problem.describe('Too many requests, or too many failed tokens from this address; see Retry-After'),
+  503: problem.describe('A dependency (Postgres) is unavailable, or too many request bodies are in flight; see Retry-After'),
 } as const;
 
 /** Marks a route's schema as needing the bearer token (and says so in the document). */
@@ -39,7 +53,40 @@ export function secured<T extends object>(schema: T, scope: 'user' | 'admin' = '
   return { ...schema, description, security: [{ bearerAuth: [] }], 'x-required-scope': scope };
 }
 
-async function openapi(app: FastifyInstance) {
+type Document = { paths?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+
+/** Scopes a normal caller has: undefined is an open route. */
+const PUBLIC_SCOPES = new Set([undefined, 'user']);
+
+/** The document without the operations a normal key cannot call. */
+export function publicDocument<T extends Document>(doc: T): T {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const kept = Object.entries(item).filter(([, op]) => PUBLIC_SCOPES.has((op as { 'x-required-scope'?: string })?.['x-required-scope']));
+    if (kept.length > 0) paths[path] = Object.fromEntries(kept);
+  }
+  return { ...doc, paths };
+}
+
+const DOCUMENT_ROUTES: Record<string, string> = {
+  '/docs/json': 'application/json; charset=utf-8',
+  '/docs/yaml': 'application/x-yaml',
+};
+
+export interface DocsOptions {
+  /** Names of what the relay publishes, for the AsyncAPI document (asyncapi.ts). */
+  names: WireNames;
+}
+
+async function openapi(app: FastifyInstance, o: DocsOptions) {
+  let serialised: Buffer | undefined;
+  const serveDocument = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const type = DOCUMENT_ROUTES[req.routeOptions.url ?? ''];
+    if (!type) return done();
+    serialised ??= Buffer.from(JSON.stringify(publicDocument(app.swagger() as Document)));
+    void reply.type(type).send(serialised);
+  };
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -51,7 +98,14 @@ async function openapi(app: FastifyInstance) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: serveDocument } });
+
+  // What the relay publishes, beside what the API serves: built once, from the definitions.
+  let asyncApi: Buffer | undefined;
+  app.get('/docs/asyncapi.json', { schema: { hide: true } }, (_req, reply) => {
+    asyncApi ??= Buffer.from(JSON.stringify(asyncApiDocument(o.names)));
+    return reply.type('application/json; charset=utf-8').send(asyncApi);
+  });
 }
 
 export default fp(openapi, { name: 'openapi' });

@@ -6,7 +6,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { databaseUnavailable } from '../db/errors.js';
+import { databaseUnavailable, idReused } from '../db/errors.js';
+import { MESSAGE_TOO_LARGE } from '../db/message-limit.js';
 
 export interface FieldError {
   field: string;
@@ -34,6 +35,14 @@ export const idUsed = (label: string) =>
   new Problem(409, 'Conflict', `this id belonged to a deleted ${label.toLowerCase()}; ids are never reused`, [
     { field: 'body.id', message: 'was used by a deleted entity' },
   ]);
+/**
+ * A write whose event would be a message over `L01_MAX_MESSAGE_BYTES`: it could never be
+ * published, so it was refused and nothing was written (db/message-limit.ts).
+ */
+export const messageTooLarge = (bytes: number, limit: number) =>
+  new Problem(413, 'Content Too Large',
+    `this change would write an event whose message is up to ${bytes} bytes; events are limited to ${limit} bytes (L01_MAX_MESSAGE_BYTES), so nothing was written`,
+    [{ field: 'body', message: `makes the entity's event larger than the message limit of ${limit} bytes` }]);
 export const unavailable = (what: string) =>
   new Problem(503, 'Service Unavailable', `${what} is unavailable; retry shortly`, undefined, { 'retry-after': '1' });
 
@@ -67,6 +76,11 @@ function fromPostgres(err: PgError, message: string): Problem | null {
       ]);
     }
     return new Problem(409, 'Conflict', 'a referenced entity does not exist');
+  }
+  if (idReused(err)) return idUsed('entity');
+  if (code === MESSAGE_TOO_LARGE) {
+    const [bytes, limit] = (err.detail ?? '').split(' ').map(Number);
+    return messageTooLarge(bytes ?? Number.NaN, limit ?? Number.NaN);
   }
   if (code === '23505') {
     const dup = /Key \(([^)]+)\)=\(([^)]*)\) already exists/.exec(err.detail ?? '');

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { findByKey } from '../db/domain/lookup.js';
 import type { Entity } from '../db/entity.js';
 import type { ApplyChange } from '../db/group-commit.js';
+import type { PageResult } from '../db/page.js';
 import type { Queryable } from '../db/pool.js';
 import type { ChangeResult } from '../db/write.js';
 import { eventMetadata } from './context.js';
@@ -37,6 +38,24 @@ export interface RouteDeps {
 export function sendJson(reply: FastifyReply, status: number, body: string, version?: number) {
   if (version !== undefined) reply.header('etag', `"${version}"`);
   return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * A page of a list: the rows as JSON text (a bare array, as before cursors existed) and,
+ * when more follow, where to continue — `X-Next-Cursor: <next>` and `Link: <this request
+ * with param=<next> and no offset>; rel="next"` (RFC 8288, relative to the request). The
+ * last page has neither: a reader stops when they are absent.
+ */
+export function sendPage(req: FastifyRequest, reply: FastifyReply, page: PageResult, param: string, next = (raw: string) => raw) {
+  if (page.next !== null) {
+    const value = next(page.next);
+    const url = new URL(req.url, 'http://l01.invalid');
+    url.searchParams.delete('offset');
+    url.searchParams.set(param, value);
+    reply.header('x-next-cursor', value);
+    reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
+  }
+  return sendJson(reply, 200, page.body);
 }
 
 /**

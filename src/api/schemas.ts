@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ColumnSpec } from '../db/columns.js';
+import { decodeCursor, MAX_CURSOR_LENGTH, type ListCursor } from '../db/cursor.js';
 import type { Entity } from '../db/entity.js';
 
 /** NUL bytes and unpaired UTF-16 surrogates cannot be stored by Postgres (or would be mangled). */
@@ -116,19 +117,40 @@ function describe<T extends z.ZodType>(schema: T, spec: ColumnSpec): T {
   return parts.length ? schema.describe(parts.join(' ')) : schema;
 }
 
-/** An empty query value is not a number; left alone, coercion would read it as 0. */
-const blankToNaN = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v);
+/**
+ * Numbers in a query string are read strictly: decimal digits, a `-` first where negatives
+ * are allowed, and for a double a decimal fraction. Nothing else is a number here, though
+ * JavaScript's Number() would read it as one: `0x10` (16), `1e3`, ` 7`, `+7`, `0b1`, the
+ * empty string (0), `Infinity`. Anything else becomes NaN, which the number schema refuses.
+ */
+const INTEGER = /^\d+$/;
+const SIGNED_INTEGER = /^-?\d+$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+const SIGNED_DECIMAL = /^-?\d+(\.\d+)?$/;
+const strictly = (pattern: RegExp) => (v: unknown) => (typeof v === 'string' ? (pattern.test(v) ? Number(v) : Number.NaN) : v);
 
-/** `valueSchema` of a numeric column, reading the query string's text as a number. */
-function coercedNumber(spec: ColumnSpec): z.ZodType {
-  let n = z.coerce.number();
+const notDecimal = (what: string) => ({ error: `must be ${what} in decimal digits` });
+
+/** A query-string integer in [min, max], read strictly. */
+export function queryInteger(min: number, max: number, message?: { max: string }) {
+  // The checks sit on the schema the text becomes (not a pipe after it), so the OpenAPI
+  // document says `integer` with its range, as the body does.
+  return z.preprocess(
+    strictly(min < 0 ? SIGNED_INTEGER : INTEGER),
+    z.number(notDecimal(min < 0 ? 'an integer' : 'a whole number')).int().min(min).max(max, message?.max),
+  );
+}
+
+/** `valueSchema` of a numeric column, reading the query string's text strictly. */
+function queryNumber(spec: ColumnSpec): z.ZodType {
   if (spec.kind !== 'double') {
-    n = n.int().min(spec.min ?? (spec.kind === 'integer' ? INT4.min : Number.MIN_SAFE_INTEGER));
-    return n.max(spec.max ?? (spec.kind === 'integer' ? INT4.max : Number.MAX_SAFE_INTEGER));
+    return queryInteger(spec.min ?? (spec.kind === 'integer' ? INT4.min : Number.MIN_SAFE_INTEGER), spec.max ?? (spec.kind === 'integer' ? INT4.max : Number.MAX_SAFE_INTEGER));
   }
+  const signed = spec.min === undefined || spec.min < 0;
+  let n = z.number(notDecimal('a number'));
   if (spec.min !== undefined) n = n.min(spec.min);
   if (spec.max !== undefined) n = n.max(spec.max);
-  return n;
+  return z.preprocess(strictly(signed ? SIGNED_DECIMAL : DECIMAL), n);
 }
 
 /** Query-string form of a filter value: query parameters arrive as strings. */
@@ -137,10 +159,7 @@ export function filterSchema(spec: ColumnSpec): z.ZodType {
     case 'integer':
     case 'bigint':
     case 'double':
-      // Not z.coerce alone: it reads an empty value (`?priority=`) as 0 and would filter on it.
-      // The checks sit on the coercing schema itself (not a pipe), so the OpenAPI document
-      // says `integer` with its range, as the body does, instead of a bare `number`.
-      return z.preprocess(blankToNaN, coercedNumber(spec));
+      return queryNumber(spec);
     case 'boolean':
       return z.enum(['true', 'false']).transform((v) => v === 'true');
     default:
@@ -150,10 +169,43 @@ export function filterSchema(spec: ColumnSpec): z.ZodType {
 
 export const idParams = z.object({ id: z.guid() });
 
-export const pagination = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1–1000.'),
-  offset: z.coerce.number().int().min(0).max(INT4.max).default(0),
-};
+/**
+ * The deepest `offset` served. Every skipped row is read (index entries and rows), so a deep
+ * offset costs what the rows before it do: 20 clients at `offset=999000` over 1M rows held
+ * the pool for seconds each. 10,000 rows read in a few milliseconds; past them, lists page
+ * with their cursor (`cursor`, the event log with `after`), which costs the same at any depth.
+ */
+export const MAX_OFFSET = 10_000;
+
+const limit = queryInteger(1, 1000).default(100).describe('Page size, 1–1000.');
+
+/** limit and offset; `continueWith` names the parameter a deeper reader pages with. */
+export const paging = (continueWith?: string) => ({
+  limit,
+  offset: queryInteger(0, MAX_OFFSET, {
+    max: continueWith ? `must be at most ${MAX_OFFSET}: page further with \`${continueWith}\` (each page sends it in X-Next-Cursor and Link)` : `must be at most ${MAX_OFFSET}`,
+  }).default(0).describe(`Rows to skip, at most ${MAX_OFFSET}${continueWith ? `; page further with \`${continueWith}\`` : ''}.`),
+});
+
+/** limit and offset of the routes without a cursor. */
+export const pagination = paging();
+
+/** The `cursor` of an entity list: the `X-Next-Cursor` of the previous page, decoded. */
+export const listCursor = z
+  .string()
+  .max(MAX_CURSOR_LENGTH)
+  .transform((token, ctx): ListCursor => {
+    const cursor = decodeCursor(token);
+    if (!cursor) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor of this list (send back the X-Next-Cursor of a page)' });
+      return z.NEVER;
+    }
+    return cursor;
+  })
+  .describe('Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque.');
+
+/** limit, offset and cursor of an entity list (and of a nested one). */
+export const listPaging = { ...paging('cursor'), cursor: listCursor.optional() };
 
 export interface EntitySchemas {
   create: z.ZodObject;
@@ -173,7 +225,7 @@ export function entitySchemas(entity: Entity): EntitySchemas {
   const create: Record<string, z.ZodType> = { id: z.guid().optional().describe('Chosen by the server when omitted.') };
   const update: Record<string, z.ZodType> = {};
   const response: Record<string, z.ZodType> = { ...systemResponse };
-  const list: Record<string, z.ZodType> = { ...pagination };
+  const list: Record<string, z.ZodType> = { ...listPaging };
 
   for (const [name, column] of Object.entries(entity.columns)) {
     const spec = column.spec;

@@ -11,6 +11,10 @@
  * with (see codegen.ts). Errors are `L01ProblemError` (the API's problem details) or
  * `L01ConnectionError` (unreachable after the retries).
  *
+ * Lists come a page at a time, cut by count and by bytes (a page of big rows holds fewer);
+ * `iterate`, `events.since` and `page` follow the server's cursor (`X-Next-Cursor`), never
+ * count the rows to decide whether more follow.
+ *
  * Retries and duplicates: a 503 or a refused connection is retried with backoff
  * (transport.ts). A create is sent with an `id` chosen here unless you give one, so a
  * retried create whose first attempt did commit gets a 409 on that id; the client then
@@ -40,6 +44,13 @@ export interface EventQuery {
   entity_id?: string;
   /** Position of the last event you have (0 = from the start): commit-safe paging. */
   after?: number;
+}
+
+/** One page of a list, and the cursor of the next (null on the last page). */
+export interface ListPage<R> {
+  rows: R[];
+  /** Pass as `cursor` (entity lists) or `after` (history, the log) for the next page. */
+  next: string | null;
 }
 
 export interface WriteOptions {
@@ -84,14 +95,25 @@ export class EntityClient<T extends Table> {
     return (await this.send<Row<T>[]>({ method: 'GET', path: this.path(), query: query as Record<string, unknown>, signal: opts.signal })).body;
   }
 
-  /** Every matching row, fetched a page (`limit`, default 100) at a time. */
+  /** One page and where the next starts: pass `next` back as `cursor`. */
+  async page(query: ListQuery<T> = {} as ListQuery<T>, opts: { signal?: AbortSignal } = {}): Promise<ListPage<Row<T>>> {
+    const res = await this.send<Row<T>[]>({ method: 'GET', path: this.path(), query: query as Record<string, unknown>, signal: opts.signal });
+    return { rows: res.body, next: res.headers.get('x-next-cursor') };
+  }
+
+  /**
+   * Every matching row, a page (`limit`, default 100) at a time, by the server's cursor: each
+   * page costs the same however deep, and rows written or deleted meanwhile never shift a
+   * page (no row is skipped or repeated). An `offset` given applies to the first page only.
+   */
   async *iterate(query: ListQuery<T> = {} as ListQuery<T>): AsyncGenerator<Row<T>> {
-    const q = query as { limit?: number; offset?: number };
-    const limit = q.limit ?? 100;
-    for (let offset = q.offset ?? 0; ; offset += limit) {
-      const page = await this.list({ ...query, limit, offset } as ListQuery<T>);
-      yield* page;
-      if (page.length < limit) return;
+    let q = { ...query, limit: (query as { limit?: number }).limit ?? 100 } as ListQuery<T> & { offset?: number; cursor?: string };
+    for (;;) {
+      const page = await this.page(q);
+      yield* page.rows;
+      if (page.next === null) return;
+      const { offset: _first, ...rest } = q;
+      q = { ...rest, cursor: page.next } as typeof q;
     }
   }
 
@@ -104,8 +126,11 @@ export class EntityClient<T extends Table> {
     return (await this.send<{ message: string }>({ method: 'DELETE', path: this.path(id), headers: ifMatchHeader(opts.ifMatch), signal: opts.signal })).body;
   }
 
-  /** Every event of the entity, oldest first (a deleted entity keeps its history). */
-  async history(id: string, page: { limit?: number; offset?: number } = {}): Promise<L01LogEvent[]> {
+  /**
+   * Events of the entity, oldest first (a deleted entity keeps its history): one page
+   * (`limit`, default 100; `after` = the position of the last one you have).
+   */
+  async history(id: string, page: { limit?: number; offset?: number; after?: number } = {}): Promise<L01LogEvent[]> {
     return (await this.send<L01LogEvent[]>({ method: 'GET', path: this.path(id, '/history'), query: page })).body;
   }
 
@@ -126,13 +151,23 @@ export class EventsClient {
     return (await this.send<L01LogEvent>({ method: 'GET', path: `/api/events/${encodeURIComponent(id)}` })).body;
   }
 
-  /** The log from `after` on, in commit-safe order, a page at a time. */
+  /** One page of the log and the `after` of the next (null: nothing more committed yet). */
+  async page(query: EventQuery = {}): Promise<ListPage<L01LogEvent>> {
+    const res = await this.send<L01LogEvent[]>({ method: 'GET', path: '/api/events', query: { ...query } });
+    return { rows: res.body, next: res.headers.get('x-next-cursor') };
+  }
+
+  /**
+   * The log from `after` on, in commit-safe order, a page at a time, until the reader is
+   * caught up. A page of big events holds fewer than `pageSize`: the server's `X-Next-Cursor`,
+   * not the count, says whether more follow.
+   */
   async *since(after = 0, pageSize = 500): AsyncGenerator<L01LogEvent> {
     for (let cursor = after; ;) {
-      const page = await this.list({ after: cursor, limit: pageSize });
-      yield* page;
-      if (page.length < pageSize) return;
-      cursor = page.at(-1)!.position;
+      const page = await this.page({ after: cursor, limit: pageSize });
+      yield* page.rows;
+      if (page.next === null) return;
+      cursor = Number(page.next);
     }
   }
 }

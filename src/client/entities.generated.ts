@@ -34,7 +34,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_type?: string;
       status?: "created" | "active" | "idle" | "busy" | "inactive" | "paused" | "suspended" | "error" | "terminated";
       did?: string;
@@ -115,7 +118,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       anomaly_id?: string;
       severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
       status?: "firing" | "acknowledged" | "resolved";
@@ -207,7 +213,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       metric_name?: string;
       severity?: "info" | "low" | "warning" | "medium" | "high" | "critical";
@@ -308,7 +317,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       request_id?: string;
       status_code?: number;
       caller?: string;
@@ -387,7 +399,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       principal?: string;
       outcome?: "success" | "failure" | "revoked" | "expired";
       event_id?: string;
@@ -454,7 +469,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       service_name?: string;
       state?: "closed" | "open" | "half_open";
       event_id?: string;
@@ -524,7 +542,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       policy?: string;
       target_type?: string;
@@ -580,7 +601,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       namespace?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
@@ -643,7 +667,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       operation?: string;
       target_type?: string;
       target_id?: string;
@@ -703,7 +730,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       dataset_id?: string;
       training_example_id?: string;
       split?: "train" | "validation" | "test";
@@ -763,7 +793,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       domain?: string;
       status?: "draft" | "ready" | "archived";
     };
@@ -817,7 +850,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       source?: string;
     };
     /** The entity as the API returns it (z.output of the response schema). */
@@ -872,7 +908,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       model_id?: string;
       dataset_id?: string;
@@ -932,7 +971,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       session_id?: string;
       task_id?: string;
@@ -1011,7 +1053,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       priority?: number;
       status?: "pending" | "decomposing" | "ready" | "active" | "completed" | "failed" | "cancelled";
@@ -1079,7 +1124,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       name?: string;
       agent_id?: string;
       recorded_at?: string;
@@ -1171,7 +1219,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       request_id?: string;
       model_id?: string;
       agent_id?: string;
@@ -1249,7 +1300,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       name?: string;
       provider?: string;
       model_type?: "llm" | "embedding" | "classifier" | "reranker" | "other";
@@ -1345,7 +1399,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       goal_id?: string;
       status?: "draft" | "pending" | "validated" | "active" | "executing" | "completed" | "failed" | "cancelled";
       plan_id?: string;
@@ -1436,7 +1493,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       target_type?: string;
       target_id?: string;
       agent_id?: string;
@@ -1518,7 +1578,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       bucket_key?: string;
       caller?: string;
       action?: "allowed" | "throttled" | "blocked";
@@ -1594,7 +1657,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       saga_type?: string;
       correlation_id?: string;
       status?: "pending" | "started" | "running" | "compensating" | "completed" | "failed" | "compensated" | "timeout";
@@ -1672,7 +1738,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       saga_execution_id?: string;
       status?: "pending" | "executing" | "running" | "completed" | "failed" | "compensating" | "compensated" | "skipped";
       step_id?: string;
@@ -1742,7 +1811,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       service_name?: string;
       instance_id?: string;
       action?: "registered" | "deregistered" | "heartbeat" | "health_changed" | "health_change";
@@ -1806,7 +1878,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       agent_id?: string;
       user_id?: string;
       status?: "active" | "idle" | "paused" | "ended" | "completed" | "crashed" | "expired";
@@ -1869,7 +1944,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       plan_id?: string;
       agent_id?: string;
       status?: "pending" | "started" | "completed" | "failed" | "cancelled";
@@ -1983,7 +2061,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       tool_id?: string;
       agent_id?: string;
       session_id?: string;
@@ -2073,7 +2154,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       name?: string;
       category?: string;
       status?: "active" | "deprecated" | "disabled";
@@ -2153,7 +2237,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       dataset_id?: string;
       source?: string;
       domain?: string;
@@ -2244,7 +2331,10 @@ export interface EntityTypes {
     list: {
       /** Page size, 1–1000. */
       limit?: number;
+      /** Rows to skip, at most 10000; page further with `cursor`. */
       offset?: number;
+      /** Where the previous page ended: its `X-Next-Cursor` header (also in `Link: <…>; rel="next"`). Opaque. */
+      cursor?: string;
       user_id?: string;
       session_id?: string;
       agent_id?: string;

@@ -5,7 +5,7 @@ export const SYSTEM_COLUMNS = ['id', 'version', 'created_at', 'updated_at'] as c
 /** The verbs of the lifecycle events: `<singular>_created`, `_updated`, `_deleted`. */
 export const LIFECYCLE_VERBS = ['created', 'updated', 'deleted'] as const;
 /** Query parameters of the list routes; a filter may not shadow them. */
-const RESERVED_FILTERS = ['limit', 'offset'];
+const RESERVED_FILTERS = ['limit', 'offset', 'cursor'];
 
 export interface EntityInput {
   /** Table name, also the URL segment: `/api/<table>`. */

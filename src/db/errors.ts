@@ -17,3 +17,15 @@ export function databaseUnavailable(err: unknown): boolean {
   const { code = '', message = '' } = (err ?? {}) as { code?: string; message?: string };
   return UNAVAILABLE_CODES.test(code) || NETWORK_ERRORS.has(code) || DRIVER_MESSAGES.test(message);
 }
+
+/**
+ * The unique index on events (entity_type, entity_id) of `<entity>_created` events: an
+ * entity id is created once, ever (schema.ts, migration 0007).
+ */
+export const CREATED_ONCE_INDEX = 'events_created_once_idx';
+
+/** True when a write failed because the id it creates was created before (and deleted since). */
+export function idReused(err: unknown): boolean {
+  const { code, constraint } = (err ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && constraint === CREATED_ONCE_INDEX;
+}

@@ -9,15 +9,16 @@
  *
  * Nothing about a single request changes: it is answered only after its own rows
  * committed, with its own result. If a batch fails because of one of its rows (a foreign
- * key, a duplicate, a trigger), nothing of it was written and each change is retried
- * alone, so only the bad one fails. If the database is unreachable, every change of the
- * batch gets that error. Updates and deletes are not grouped: each takes its entity's lock
- * (see write.ts) and is one statement of its own.
+ * key, a duplicate, a spent id, an event over the message limit, a trigger), nothing of it
+ * was written and each change is retried alone, so only the bad one fails. If the database
+ * is unreachable, every change of the batch gets that error. Updates and deletes are not
+ * grouped: each takes its entity's lock (see write.ts) and is one statement of its own.
  */
 import type { Entity } from './entity.js';
 import { databaseUnavailable } from './errors.js';
 import type { Queryable } from './pool.js';
-import { applyChange, applyCreates, createDoc, type Change, type ChangeResult, type CreateDoc } from './write.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './message-limit.js';
+import { applyChange, applyCreates, createDoc, type Change, type ChangeResult, type CreateDoc, type WriteLimits } from './write.js';
 
 interface Pending {
   doc: CreateDoc;
@@ -32,6 +33,11 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Most bytes of JSON in one statement (a single bigger create still goes, alone). */
   maxBatchBytes?: number;
+  /**
+   * `L01_MAX_MESSAGE_BYTES`: a change whose event would be a larger message is refused by its
+   * statement (write.ts); default that variable's default.
+   */
+  maxMessageBytes?: number;
 }
 
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -44,11 +50,12 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   let scheduled = false;
 
   const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_BYTES;
-  const settleAlone = (p: Pending) => applyCreates(db, [p.doc]).then(([r]) => p.resolve(r!), p.reject);
+  const limits: WriteLimits = { maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
+  const settleAlone = (p: Pending) => applyCreates(db, [p.doc], limits).then(([r]) => p.resolve(r!), p.reject);
 
   async function run(batch: Pending[]) {
     try {
-      const results = await applyCreates(db, batch.map((p) => p.doc));
+      const results = await applyCreates(db, batch.map((p) => p.doc), limits);
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1 || databaseUnavailable(err)) for (const p of batch) p.reject(err);
@@ -81,7 +88,7 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   }
 
   return (change) => {
-    if (change.op !== 'create') return applyChange(db, change);
+    if (change.op !== 'create') return applyChange(db, change, limits);
     return new Promise<ChangeResult>((resolve, reject) => {
       const pending = { doc: createDoc(change), resolve, reject };
       const queue = waiting.get(change.entity);

@@ -14,6 +14,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  uniqueIndex,
   timestamp,
   uuid,
   varchar,
@@ -21,6 +22,7 @@ import {
   type PgTableWithColumns,
 } from 'drizzle-orm/pg-core';
 import { entities } from './entities/index.js';
+import { CREATED_ONCE_INDEX } from './errors.js';
 import { entityTable } from './table.js';
 
 /** Postgres 64-bit transaction id (epoch-qualified, never wraps). Read as a decimal string. */
@@ -45,6 +47,10 @@ export const events = pgTable(
     index('events_log_order_idx').on(t.transaction_id, t.position),
     index('events_entity_idx').on(t.entity_type, t.entity_id, t.position),
     index('events_type_idx').on(t.event_type, t.position),
+    // An id is never reused: one `<entity>_created` event per entity id, ever. A create's own
+    // NOT EXISTS check (write.ts) reads a snapshot and loses to a delete committing meanwhile;
+    // a unique index does not (the second insert waits for the first and then fails, 23505).
+    uniqueIndex(CREATED_ONCE_INDEX).on(t.entity_type, t.entity_id).where(sql`${t.event_type} = ${t.entity_type} || '_created'`),
   ],
 );
 

@@ -71,11 +71,18 @@ function drizzleColumn(spec: ColumnSpec, resolve: (table: string) => AnyPgColumn
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
- * Builds the Drizzle table of an entity: system columns, its own columns, an index per
- * filter column and CHECK constraints for closed value sets and numeric ranges (the
- * database enforces what the API validates, so direct SQL writers cannot break the model),
- * plus the entity's composite UNIQUE constraints and indexes. A filter column that leads a
- * composite gets no index of its own: the composite's btree already serves equality on it.
+ * Builds the Drizzle table of an entity: system columns, its own columns, CHECK constraints
+ * for closed value sets and numeric ranges (the database enforces what the API validates, so
+ * direct SQL writers cannot break the model), the entity's composite UNIQUE constraints and
+ * indexes, and the indexes its lists page on.
+ *
+ * Lists are read in (created_at, id) order by keyset (read.ts), so every list needs an index
+ * in that order: `<table>_created_at_id_idx` for the unfiltered list, and for each filter
+ * column `<table>_<column>_idx` on (column, created_at, id), which serves the filtered list
+ * (an equality on its first column, then the order) and every lookup on the column alone (a
+ * foreign key's RESTRICT check, the domain routes). Without them a page is a scan and a sort
+ * of every matching row. A declared composite index that already is (column, created_at,
+ * id, …) serves instead; a unique column needs none (an equality on it matches one row).
  */
 export function entityTable(entity: Entity, resolve: (table: string) => AnyPgColumn) {
   const columns: Record<string, PgColumnBuilderBase> = {
@@ -86,8 +93,8 @@ export function entityTable(entity: Entity, resolve: (table: string) => AnyPgCol
   columns.created_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
   columns.updated_at = timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow();
 
-  const composites = [...(entity.unique ?? []), ...(entity.indexes ?? [])];
-  const leadsComposite = new Set(composites.map((c) => c[0]!));
+  // Filter columns whose page order a declared index already serves.
+  const paged = new Set((entity.indexes ?? []).filter((c) => c[1] === 'created_at' && c[2] === 'id').map((c) => c[0]!));
 
   return pgTable(entity.table, columns, (t) => {
     const extras = [];
@@ -95,10 +102,13 @@ export function entityTable(entity: Entity, resolve: (table: string) => AnyPgCol
     const on = (names: readonly string[]) => [col(names[0]!), ...names.slice(1).map(col)] as const;
     for (const names of entity.unique ?? []) extras.push(unique(compositeName(entity.table, names, 'unique')).on(...on(names)));
     for (const names of entity.indexes ?? []) extras.push(index(compositeName(entity.table, names, 'idx')).on(...on(names)));
+    extras.push(index(`${entity.table}_created_at_id_idx`).on(col('created_at'), col('id')));
     for (const [name, column] of Object.entries(entity.columns)) {
       const spec = column.spec;
       const ref = col(name);
-      if (spec.indexed && !spec.unique && !leadsComposite.has(name)) extras.push(index(`${entity.table}_${name}_idx`).on(ref));
+      if (spec.indexed && !spec.unique && !paged.has(name)) {
+        extras.push(index(`${entity.table}_${name}_idx`).on(ref, col('created_at'), col('id')));
+      }
       if (spec.values) {
         extras.push(check(`${entity.table}_${name}_check`, sql.raw(`"${name}" IN (${spec.values.map(quote).join(', ')})`)));
       }

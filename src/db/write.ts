@@ -23,7 +23,14 @@
  * - A delete's event carries version + 1: the deletion is the entity's last change.
  * - A create may name its id, but never the id of a deleted entity: its events would
  *   restart at version 1 after the old ones, and consumers that deduplicate on
- *   (entity_id, entity_version) would drop the new entity's events as replays.
+ *   (entity_id, entity_version) would drop the new entity's events as replays. The NOT
+ *   EXISTS below answers the ordinary case without an error; it reads the statement's
+ *   snapshot, so a delete committing meanwhile slips past it. What no race gets past is
+ *   `events_created_once_idx` (schema.ts): one `<entity>_created` event per id, ever; its
+ *   23505 is answered as the same `id_used`.
+ * - No event is written whose message could not be published (message-limit.ts): each
+ *   event's payload goes through `l01_publishable`, which fails the statement (SQLSTATE
+ *   L0413, a 413) when payload + metadata + envelope exceed the limit. Nothing is written.
  * - A create leaves out what it does not set: the columns' defaults fill in (the keys it sends
  *   win, an explicit null included), as the table's DEFAULTs would on a plain INSERT.
  * - Creates are written N at a time by the same statement (`applyCreates`; one create is a
@@ -35,7 +42,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Entity } from './entity.js';
+import { idReused } from './errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, publishable } from './message-limit.js';
 import type { Queryable } from './pool.js';
+
+/** What the writer is configured with (config.ts). */
+export interface WriteLimits {
+  /** `L01_MAX_MESSAGE_BYTES`: a write whose event would be a larger message is refused. */
+  maxMessageBytes: number;
+}
+
+const DEFAULT_LIMITS: WriteLimits = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
 
 export interface EventMetadata {
   request_id?: string;
@@ -87,8 +104,11 @@ function columnValue(entity: Entity, column: string, update?: { previousStatus: 
   return `CASE WHEN ${entered} AND p.status IS DISTINCT FROM ${update.previousStatus} AND NOT (${update.patchParam}::jsonb ? ${literal(column)}) THEN now() ELSE p.${ident(column)} END`;
 }
 
-/** Tail shared by all three statements: events and outbox rows from the changed row `r`. */
-function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, metaExpr: string, withStatusEvent: boolean, from = 'r', orderFirst = ''): string {
+/**
+ * Tail shared by all three statements: events and outbox rows from the changed row `r`.
+ * `maxParam` holds the message limit.
+ */
+function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, metaExpr: string, maxParam: string, withStatusEvent: boolean, from = 'r', orderFirst = ''): string {
   const type = literal(entity.singular);
   const rows = [`(1, ${literal(`${entity.singular}_${verb}`)})`];
   if (withStatusEvent) rows.push(`(2, ${literal(`${entity.singular}_`)} || r.status)`);
@@ -100,7 +120,7 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
   return `
   ev AS (
     INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
-    SELECT x.event_type, ${type}, r.id, ${versionExpr}, to_jsonb(r) - '__prev_status', ${metaExpr}::jsonb
+    SELECT x.event_type, ${type}, r.id, ${versionExpr}, ${publishable(`to_jsonb(r) - '__prev_status'`, `${metaExpr}::jsonb`, maxParam)}, ${metaExpr}::jsonb
     FROM ${from} CROSS JOIN LATERAL (VALUES ${rows.join(', ')}) AS x(ord, event_type)
     ${statusFilter}
     ORDER BY ${orderFirst}x.ord
@@ -138,7 +158,7 @@ function buildStatements(entity: Entity): Statements {
   const cols = Object.keys(entity.columns);
   const hasStatus = entity.status !== undefined;
 
-  // $1: [{"d": <row>, "m": <metadata>, "n": <true when the client named the id>}, …]
+  // $1: [{"d": <row>, "m": <metadata>, "n": <true when the client named the id>}, …]; $2: the message limit
   const create = `
   WITH src AS (
     SELECT j.ord AS __ord, j.doc->'m' AS __meta, p.*
@@ -153,7 +173,7 @@ function buildStatements(entity: Entity): Statements {
     SELECT p.id, ${cols.map((c) => columnValue(entity, c)).join(', ')}, 1, now(), now()
     FROM src AS p ORDER BY p.__ord
     RETURNING *
-  ),${eventsAndOutbox(entity, 'created', 'r.version', 's.__meta', false, 'r JOIN src AS s ON s.id = r.id', 's.__ord, ')}
+  ),${eventsAndOutbox(entity, 'created', 'r.version', 's.__meta', '$2', false, 'r JOIN src AS s ON s.id = r.id', 's.__ord, ')}
   SELECT NULL::int AS current_version, r.id, r.version, (to_jsonb(r))::text AS body FROM r`;
 
   const update = `
@@ -168,7 +188,7 @@ function buildStatements(entity: Entity): Statements {
     FROM cur
     WHERE t.id = cur.id AND ($3::int IS NULL OR cur.version = $3::int)
     RETURNING t.*${hasStatus ? ', cur.status AS __prev_status' : ''}
-  ),${eventsAndOutbox(entity, 'updated', 'r.version', '$4', hasStatus)}
+  ),${eventsAndOutbox(entity, 'updated', 'r.version', '$4', '$5', hasStatus)}
   SELECT (SELECT version FROM cur) AS current_version, r.id, r.version, (to_jsonb(r) - '__prev_status')::text AS body
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;
 
@@ -176,7 +196,7 @@ function buildStatements(entity: Entity): Statements {
   WITH ${entityLock(entity)},
   r AS (
     DELETE FROM ${table} USING lk WHERE id = $1 AND ($2::int IS NULL OR version = $2::int) RETURNING ${table}.*
-  ),${eventsAndOutbox(entity, 'deleted', 'r.version + 1', '$3', false)}
+  ),${eventsAndOutbox(entity, 'deleted', 'r.version + 1', '$3', '$4', false)}
   SELECT (SELECT version FROM ${table} WHERE id = $1) AS current_version, r.id, r.version, (to_jsonb(r))::text AS body
   FROM (SELECT 1) AS one LEFT JOIN r ON true`;
 
@@ -216,15 +236,25 @@ export function createDoc(c: Create): CreateDoc {
 
 /**
  * Creates of one entity, in one statement and one transaction; results in the order of
- * `docs`. Throws (nothing written) when any row fails a constraint.
+ * `docs`. Throws (nothing written) when any row fails a constraint, or an event would be a
+ * message over the limit; a single create naming a spent id gets `id_used` whichever way it
+ * was found out (the NOT EXISTS, or events_created_once_idx when it raced a delete).
  */
-export async function applyCreates(db: Queryable, docs: readonly CreateDoc[]): Promise<ChangeResult[]> {
+export async function applyCreates(db: Queryable, docs: readonly CreateDoc[], limits: WriteLimits = DEFAULT_LIMITS): Promise<ChangeResult[]> {
   const entity = docs[0]!.entity;
   if (docs.some((d) => d.entity !== entity)) throw new Error('applyCreates: one entity per batch');
-  // Named statements are parsed and planned once per connection.
-  const { rows } = await db.query<ResultRow>({
-    name: `${entity.table}_create`, text: statementsFor(entity).create, values: [`[${docs.map((d) => d.json).join(',')}]`],
-  });
+  let rows: ResultRow[];
+  try {
+    // Named statements are parsed and planned once per connection.
+    ({ rows } = await db.query<ResultRow>({
+      name: `${entity.table}_create`, text: statementsFor(entity).create,
+      values: [`[${docs.map((d) => d.json).join(',')}]`, limits.maxMessageBytes],
+    }));
+  } catch (err) {
+    // In a batch, which row it was is not known: the group committer retries each alone.
+    if (docs.length === 1 && idReused(err)) return [{ ok: false, reason: 'id_used' }];
+    throw err;
+  }
   const byId = new Map<string, ResultRow>();
   for (const row of rows) byId.set(row.id!, row);
   return docs.map(({ id }): ChangeResult => {
@@ -235,7 +265,6 @@ export async function applyCreates(db: Queryable, docs: readonly CreateDoc[]): P
   });
 }
 
-/** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
 /**
  * An appended event: its aggregate's next version, under the same kind of advisory lock as an
  * entity's writes (so versions and xids follow each other), with its outbox row, in one
@@ -249,7 +278,7 @@ const APPEND = `
   ),
   ev AS (
     INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload, metadata)
-    SELECT $3, $1, $2::uuid, v.version, $4::jsonb, $5::jsonb FROM v
+    SELECT $3, $1, $2::uuid, v.version, ${publishable('$4::jsonb', '$5::jsonb', '$6')}, $5::jsonb FROM v
     RETURNING *
   ),
   ob AS (
@@ -258,12 +287,13 @@ const APPEND = `
   )
   SELECT ev.id, ev.entity_version AS version, (to_jsonb(ev) || jsonb_build_object('transaction_id', ev.transaction_id::text))::text AS body FROM ev`;
 
-export async function applyChange(db: Queryable, change: Change): Promise<ChangeResult> {
-  if (change.op === 'create') return (await applyCreates(db, [createDoc(change)]))[0]!;
+/** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
+export async function applyChange(db: Queryable, change: Change, limits: WriteLimits = DEFAULT_LIMITS): Promise<ChangeResult> {
+  if (change.op === 'create') return (await applyCreates(db, [createDoc(change)], limits))[0]!;
   if (change.op === 'append') {
     const { rows } = await db.query<{ id: string; version: number; body: string }>({
       name: 'events_append', text: APPEND,
-      values: [change.entityType, change.entityId, change.eventType, JSON.stringify(change.payload), JSON.stringify(change.metadata)],
+      values: [change.entityType, change.entityId, change.eventType, JSON.stringify(change.payload), JSON.stringify(change.metadata), limits.maxMessageBytes],
     });
     return { ok: true, id: rows[0]!.id, version: rows[0]!.version, body: rows[0]!.body };
   }
@@ -271,8 +301,8 @@ export async function applyChange(db: Queryable, change: Change): Promise<Change
   const meta = JSON.stringify(change.metadata);
   const name = `${change.entity.table}_${change.op}`;
   const [text, values] = change.op === 'update'
-    ? [s.update, [change.id, JSON.stringify(change.data), change.expectedVersion ?? null, meta]]
-    : [s.delete, [change.id, change.expectedVersion ?? null, meta]];
+    ? [s.update, [change.id, JSON.stringify(change.data), change.expectedVersion ?? null, meta, limits.maxMessageBytes]]
+    : [s.delete, [change.id, change.expectedVersion ?? null, meta, limits.maxMessageBytes]];
   const { rows } = await db.query<ResultRow>({ name, text, values });
   const row = rows[0];
   if (row?.body != null && row.version != null) return { ok: true, id: row.id!, version: row.version, body: row.body };

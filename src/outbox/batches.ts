@@ -13,33 +13,42 @@ import type { Queryable } from '../db/pool.js';
 import { formatEntryId, type EntryId } from '../wire/entry-id.js';
 import { legacyMessageText } from '../wire/legacy.js';
 import { messageText } from '../wire/message.js';
-import type { OutgoingEvent } from '../workers/publish.js';
+import type { OutgoingEvent, StreamFloors } from '../workers/publish.js';
 import type { PublishJob } from '../workers/queue.js';
-import { keyOf, readBatch, type ClaimedEvent } from './sql.js';
+import { keyOf, readBatch, UNBOUNDED, type BatchBounds, type ClaimedEvent } from './sql.js';
 
 /**
  * The event as the publisher sends it; a requeued (retried or replayed) event is marked
  * `replayed`. `legacy`: also its message in the original service's shape (its channel is on).
+ * An oversize event (its parts were not read) carries no message, only its size.
  */
-export const toOutgoing = (e: ClaimedEvent, legacy = false): OutgoingEvent => ({
-  id: formatEntryId(keyOf(e)),
-  entityType: e.entity_type,
-  eventType: e.event_type,
-  message: messageText({ ...e, replayed: e.requeued }),
-  ...(legacy ? { legacyMessage: legacyMessageText(e) } : {}),
-});
+export const toOutgoing = (e: ClaimedEvent, legacy = false): OutgoingEvent => {
+  const routing = { id: formatEntryId(keyOf(e)), entityType: e.entity_type, eventType: e.event_type };
+  if (e.oversize) return { ...routing, message: '', oversize: true, bytes: e.bytes };
+  return {
+    ...routing,
+    message: messageText({ ...e, replayed: e.requeued }),
+    ...(legacy ? { legacyMessage: legacyMessageText(e) } : {}),
+  };
+};
 
 const jobKey = (job: PublishJob) => `${formatEntryId(job.after)}/${formatEntryId(job.last)}`;
 
 export class BatchHandoff {
   private readonly held = new Map<string, OutgoingEvent[]>();
 
-  /** `legacy`: the original service's channel is on, so its message is written too. */
-  constructor(private readonly db: Queryable, private readonly legacy = false) {}
+  /**
+   * `legacy`: the original service's channel is on, so its message is written too.
+   * `bounds`: the relay's claim bounds, so a batch read back from the outbox is the same.
+   */
+  constructor(private readonly db: Queryable, private readonly legacy = false, private readonly bounds: BatchBounds = UNBOUNDED) {}
 
-  /** The job for a claimed batch (`after`: the key the claim started after), its events held here until `release`. */
-  hold(batch: ClaimedEvent[], after: EntryId): PublishJob {
-    const job: PublishJob = { after, last: keyOf(batch.at(-1)!), count: batch.length };
+  /**
+   * The job for a claimed batch (`after`: the key the claim started after), its events held
+   * here until `release`; `floors`: what the streams must have reached (publish.lua checks).
+   */
+  hold(batch: ClaimedEvent[], after: EntryId, floors?: StreamFloors): PublishJob {
+    const job: PublishJob = { after, last: keyOf(batch.at(-1)!), count: batch.length, ...(floors ? { floors } : {}) };
     this.held.set(jobKey(job), batch.map((e) => toOutgoing(e, this.legacy)));
     return job;
   }
@@ -52,7 +61,7 @@ export class BatchHandoff {
   async events(job: PublishJob): Promise<OutgoingEvent[]> {
     const held = this.held.get(jobKey(job));
     if (held) return held;
-    const rows = await readBatch(this.db, job.after, job.last, job.count);
+    const rows = await readBatch(this.db, job.after, job.last, job.count, this.bounds);
     return rows.map((e) => toOutgoing(e, this.legacy));
   }
 }

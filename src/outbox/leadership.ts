@@ -8,9 +8,45 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Queryable } from '../db/pool.js';
 import { sleep } from '../lib/time.js';
 
 export const RELAY_LOCK_KEY = 0x4c30_3152; // "L01R"
+
+/**
+ * The leader's connection names itself, and carries the leader's verdict on the Redis
+ * streams: `l01-relay-leader` while they hold what it published, with a note appended
+ * while they do not (Redis lost data and the leader is healing them). The verdict lives
+ * on the leader's own session, so it needs no table, can never go stale (it ends with the
+ * leader), and any process that can read the database reads it: the API's readiness,
+ * `l01 outbox status`.
+ */
+export const LEADER_APPLICATION = 'l01-relay-leader';
+export const STREAMS_BEHIND = 'redis streams behind the event log, healing';
+
+/** Sets (or, with null, clears) the note on the leader's connection. */
+export async function advertise(client: pg.ClientBase, note: string | null): Promise<void> {
+  await client.query('SELECT set_config($1, $2, false)', ['application_name', note ? `${LEADER_APPLICATION}: ${note}` : LEADER_APPLICATION]);
+}
+
+/**
+ * The relay leader's note, read from the session holding the advisory lock (a one-key
+ * lock appears in pg_locks with classid = high 32 bits, objid = low 32 bits, objsubid 1):
+ * null when there is no leader or it has nothing to say.
+ */
+export async function leaderNote(db: Queryable): Promise<string | null> {
+  const key = BigInt(RELAY_LOCK_KEY);
+  const { rows } = await db.query<{ application_name: string }>({
+    name: 'relay_leader_note',
+    text: `SELECT a.application_name FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = $1::oid AND l.objid = $2::oid`,
+    values: [String(key >> 32n), String(key & 0xffff_ffffn)],
+  });
+  const name = rows[0]?.application_name ?? '';
+  return name.startsWith(`${LEADER_APPLICATION}: `) ? name.slice(LEADER_APPLICATION.length + 2) : null;
+}
 
 export interface LeaderContext {
   /** The leader's own connection (holds the lock; the relay LISTENs on it). */
@@ -36,7 +72,7 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
       keepAliveInitialDelayMillis: 1000,
       connectionTimeoutMillis: 3000,
       query_timeout: 5000,
-      application_name: 'l01-relay-leader',
+      application_name: LEADER_APPLICATION,
     });
     const lost = new AbortController();
     client.on('error', (err) => {

@@ -4,12 +4,18 @@
  * Only the leader claims and publishes, so `l01_relay_leader` says which series move.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { HealMetrics } from '../outbox/healing.js';
 import type { RelayMetrics } from '../outbox/relay.js';
+import { evicting, outOfMemory, type RedisCondition } from './redis-watch.js';
 
 export interface WorkerMetrics {
   registry: Registry;
   /** Passed to the Relay as `metrics`. */
   relay: RelayMetrics;
+  /** Passed to the StreamHealer as `metrics`. */
+  healing: HealMetrics;
+  /** Each reading of Redis's policy and memory (workers/redis-watch.ts). */
+  redis(c: RedisCondition): void;
   /** A BullMQ publish attempt failed; `willRetry` when BullMQ will run the job again. */
   attemptFailed(willRetry: boolean): void;
   /** Entries a retention pass removed from a stream. */
@@ -19,6 +25,7 @@ export interface WorkerMetrics {
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+const BYTES = [1024, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 8_388_608, 16_777_216, 67_108_864];
 
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
@@ -41,6 +48,16 @@ export function createWorkerMetrics(): WorkerMetrics {
   const publish = new Histogram({ name: 'l01_relay_publish_duration_seconds', help: 'Time from handing a batch to BullMQ to its completion', buckets: SECONDS, registers });
   const trims = new Counter({ name: 'l01_stream_trimmed_entries_total', help: 'Stream entries removed by retention', labelNames: ['stream'] as const, registers });
   const trimErrors = new Counter({ name: 'l01_stream_trim_errors_total', help: 'Retention passes that failed (retried next interval)', registers });
+  const batchBytes = new Histogram({ name: 'l01_relay_batch_bytes', help: 'Payload + metadata bytes per claimed batch (bounded by L01_RELAY_BATCH_BYTES)', buckets: BYTES, registers });
+  const audits = new Counter({ name: 'l01_stream_audits_total', help: 'Comparisons of every stream with what the relay published (leader)', registers });
+  const behind = new Gauge({ name: 'l01_streams_behind', help: 'Streams found behind what the relay published at the last audit (Redis lost data; healed at once)', registers });
+  const heals = new Counter({ name: 'l01_stream_heals_total', help: 'Streams healed: lost entries re-published from the event log', labelNames: ['stream'] as const, registers });
+  const healed = new Counter({ name: 'l01_stream_healed_entries_total', help: 'Entries Redis had lost, re-published from the event log under their original ids', labelNames: ['stream'] as const, registers });
+  const redisUsed = new Gauge({ name: 'l01_redis_used_memory_bytes', help: 'Redis used_memory (INFO memory)', registers });
+  const redisMax = new Gauge({ name: 'l01_redis_maxmemory_bytes', help: 'Redis maxmemory; 0 = no limit', registers });
+  const redisEvicting = new Gauge({ name: 'l01_redis_evicting', help: '1 while Redis has a maxmemory-policy other than noeviction (keys may be evicted)', registers });
+  const redisOom = new Gauge({ name: 'l01_redis_out_of_memory', help: '1 while Redis is over maxmemory and refuses writes', registers });
+  const redisEvicted = new Gauge({ name: 'l01_redis_evicted_keys', help: 'Keys Redis evicted since it started (INFO stats evicted_keys)', registers });
 
   retries.inc({ kind: 'attempt' }, 0);
   retries.inc({ kind: 'batch' }, 0);
@@ -50,7 +67,10 @@ export function createWorkerMetrics(): WorkerMetrics {
     registry,
     relay: {
       leading: (is) => leader.set(is ? 1 : 0),
-      claimed: (_events, seconds) => claim.observe(seconds),
+      claimed: (events, seconds, bytes) => {
+        claim.observe(seconds);
+        if (events > 0) batchBytes.observe(bytes);
+      },
       published: (events, result, seconds) => {
         batches.inc();
         batchSize.observe(events);
@@ -60,6 +80,23 @@ export function createWorkerMetrics(): WorkerMetrics {
       },
       deadLettered: (eventType) => dead.inc({ event_type: eventType }),
       stepFailed: () => retries.inc({ kind: 'batch' }),
+    },
+    healing: {
+      audited: (n) => {
+        audits.inc();
+        behind.set(n);
+      },
+      healed: (stream, entries) => {
+        heals.inc({ stream });
+        healed.inc({ stream }, entries);
+      },
+    },
+    redis: (c) => {
+      redisUsed.set(c.usedBytes);
+      redisMax.set(c.maxBytes);
+      redisEvicting.set(evicting(c) ? 1 : 0);
+      redisOom.set(outOfMemory(c) ? 1 : 0);
+      redisEvicted.set(c.evictedKeys);
     },
     attemptFailed: (willRetry) => {
       if (willRetry) retries.inc({ kind: 'attempt' });

@@ -20,17 +20,21 @@
  *   only `timeoutMs` ends the wait.
  *
  * A failed job is either an event's fault (the publisher recorded it in the job's data as
- * `poison`) or the system's (Redis away, OOM, …): the outcome says which.
+ * `poison`) or the system's (Redis away, OOM, …): the outcome says which. A job that
+ * found a stream behind its floor wrote nothing and says which streams (`behind`).
  */
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/time.js';
+import type { Behind } from './publish.js';
 import type { PublishJob, PublishJobHandle, PublishResult } from './queue.js';
 
 export type PublishOutcome =
   | { kind: 'published'; result: PublishResult }
-  /** Event `id` (a stream id) failed on its own after every attempt; the events before it were published. */
-  | { kind: 'poison'; id: string; reason: string }
+  /** Event `id` (a stream id) failed on its own, after `attempts`; the events before it were published. */
+  | { kind: 'poison'; id: string; reason: string; attempts: number }
+  /** Nothing was written: these streams lost data (outbox/healing.ts heals them, then the batch goes again). */
+  | { kind: 'behind'; streams: Behind }
   /** Not the events' fault: back off and submit the batch again. */
   | { kind: 'systemic'; reason: string };
 
@@ -89,13 +93,14 @@ export function createJobRunner(o: JobRunnerOptions): (job: PublishJob) => Promi
 
   /**
    * The event the publisher named in the job's data, once the job has failed for good
-   * (every attempt used). A job given up on as stuck or timed out is the system's fault,
-   * whatever an earlier attempt recorded.
+   * (an UnrecoverableError, or every attempt used). A job given up on as stuck or timed out
+   * is the system's fault, whatever an earlier attempt recorded.
    */
-  async function poisonOf(job: PublishJobHandle): Promise<PublishJob['poison']> {
+  async function poisonOf(job: PublishJobHandle): Promise<(NonNullable<PublishJob['poison']> & { attempts: number }) | undefined> {
     try {
       if ((await o.queue.getJobState(job.id!)) !== 'failed') return undefined;
-      return (await o.queue.getJob(job.id!))?.data.poison;
+      const failed = await o.queue.getJob(job.id!);
+      return failed?.data.poison ? { ...failed.data.poison, attempts: Math.max(1, failed.attemptsMade) } : undefined;
     } catch {
       return undefined; // Redis away: systemic, retried
     }
@@ -106,10 +111,11 @@ export function createJobRunner(o: JobRunnerOptions): (job: PublishJob) => Promi
     const end = await waitFor(job);
     if (end.ok) {
       stuckMs = o.stuckMs;
+      if (end.result.behind) return { kind: 'behind', streams: end.result.behind };
       return { kind: 'published', result: end.result };
     }
     const poison = await poisonOf(job);
-    if (poison) return { kind: 'poison', id: poison.id, reason: poison.reason };
+    if (poison) return { kind: 'poison', id: poison.id, reason: poison.reason, attempts: poison.attempts };
     stuckMs = Math.min(stuckMs * 2, JOB_TIMEOUT_MS);
     o.log.warn({ jobId: job.id, after: data.after, events: data.count, err: end.reason }, 'publish job did not complete');
     return { kind: 'systemic', reason: end.reason };

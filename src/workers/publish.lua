@@ -1,24 +1,30 @@
 --[[
   Publishes a batch of events to the global stream, each event's entity stream and its
-  pub/sub channel, in order, idempotently.
+  pub/sub channel, in order, idempotently — unless a stream has lost data.
 
   KEYS[1]        the global stream
   KEYS[1 + i]    the entity-type stream of event i
-  ARGV[6i - 5]   stream entry id of event i: "<transaction_id>-<position>"
-  ARGV[6i - 4]   pub/sub channel of event i
-  ARGV[6i - 3]   event type of event i
-  ARGV[6i - 2]   message of event i (JSON)
-  ARGV[6i - 1]   the original service's channel ('' = none): `l01:events`
-  ARGV[6i]       message of event i in the original's shape (JSON)
+  ARGV[1]        floor of the global stream: an id the relay knows it reached ('' = none)
+  ARGV[7i - 5]   stream entry id of event i: "<transaction_id>-<position>"
+  ARGV[7i - 4]   pub/sub channel of event i
+  ARGV[7i - 3]   event type of event i
+  ARGV[7i - 2]   message of event i (JSON)
+  ARGV[7i - 1]   the original service's channel ('' = none): `l01:events`
+  ARGV[7i]       message of event i in the original's shape (JSON)
+  ARGV[7i + 1]   floor of event i's entity stream ('' = none, or checked with an earlier event)
 
   Returns one status per event:
      1  published (appended to both streams, then PUBLISHed on its channel and the original's)
      0  already in the global stream: a re-run after a crash or a zombie worker; nothing
-        is written and, crucially, nothing is PUBLISHed again
-    -1  conflict: the stream is already past this id, yet the entry is not there (Redis
-        lost data, or the database was restored behind it). Reported, never skipped.
+        is PUBLISHed again (its entity stream gets it if it lacks it)
+    -1  conflict: the stream is already past this id, yet the entry is not there and was
+        not trimmed (the database was restored behind Redis). Reported, never skipped.
+  or, when a stream has not reached its floor (Redis lost data: restarted empty or from an
+  older snapshot, the key evicted), { 'behind', key, last-generated-id ('' = missing), … }
+  and writes NOTHING: appending first would hide the gap under newer ids for good (stream
+  ids only grow), so the relay re-publishes the lost range from the log, then this batch.
 
-  Uses cmp_id from lib.lua.
+  Uses cmp_id and reached from lib.lua.
 
   A script runs atomically, so the XADDs and the PUBLISH of one event are never separated
   by a crash. Stream ids only grow, so Redis itself refuses a second copy of an event.
@@ -29,9 +35,26 @@ local function is_duplicate_error(reply)
     and string.find(reply.err, 'equal or smaller', 1, true) ~= nil
 end
 
+local n = #KEYS - 1
+local behind = {}
+local function check(key, floor)
+  if floor == '' then return end
+  local ok, last = reached(key, floor)
+  if not ok then
+    behind[#behind + 1] = key
+    behind[#behind + 1] = last
+  end
+end
+check(KEYS[1], ARGV[1])
+for i = 1, n do check(KEYS[1 + i], ARGV[1 + i * 7]) end
+if #behind > 0 then
+  table.insert(behind, 1, 'behind')
+  return behind
+end
+
 local results = {}
-for i = 1, #KEYS - 1 do
-  local base = (i - 1) * 6
+for i = 1, n do
+  local base = 1 + (i - 1) * 7
   local id, channel, event_type, message = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local legacy_channel, legacy_message = ARGV[base + 5], ARGV[base + 6]
   local added = redis.pcall('XADD', KEYS[1], id, 'event_type', event_type, 'data', message)
@@ -44,6 +67,14 @@ for i = 1, #KEYS - 1 do
       -- duplicate; anything else means the stream moved past an event it never held.
       local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
       if #first == 1 and cmp_id(id, first[1][1]) < 0 then results[i] = 0 else results[i] = -1 end
+    end
+    if results[i] == 0 then
+      -- In the global stream already: its entity stream should hold it too; if that one
+      -- lost it, it gets it back here (refused, as it should be, when it is there).
+      local entity = redis.pcall('XADD', KEYS[1 + i], id, 'event_type', event_type, 'data', message)
+      if type(entity) == 'table' and entity.err and not is_duplicate_error(entity) then
+        return redis.error_reply(entity.err)
+      end
     end
   else
     local entity = redis.pcall('XADD', KEYS[1 + i], id, 'event_type', event_type, 'data', message)

@@ -1,7 +1,8 @@
 /**
  * The one call that puts events into Redis: publish.lua, which appends each event to the
  * global stream and its entity stream and PUBLISHes it on its channel, atomically and
- * idempotently (see the script's header). Names come from the wire contract.
+ * idempotently (see the script's header), after checking that the streams have not lost
+ * data. Names come from the wire contract.
  */
 import type { Redis } from 'ioredis';
 import { channel, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
@@ -16,27 +17,67 @@ export interface OutgoingEvent {
   message: string;
   /** The original service's message (wire/legacy.ts), for its channel; absent when that is off. */
   legacyMessage?: string;
+  /**
+   * Its parts alone are over the message limit, so they were not even read (`message` is
+   * empty): it can never be published. `bytes` says how big they are.
+   */
+  oversize?: boolean;
+  bytes?: number;
 }
+
+/**
+ * Ids the relay knows each stream has reached (it appended them, or Redis confirmed them):
+ * a stream found below its floor has lost data. `entity` by entity type; "0-1" when only
+ * the stream's existence is known. Absent: not checked.
+ */
+export interface StreamFloors {
+  global?: string;
+  entity?: Record<string, string>;
+}
+
+/** Streams found below their floors: the key and its last generated id (null: the key is gone). */
+export type Behind = Array<{ stream: string; last: string | null }>;
 
 /** Appended to both streams, then PUBLISHed. */
 export const PUBLISHED = 1;
-/** Already in the global stream (a re-run after a crash, or a zombie worker): nothing written, nothing PUBLISHed. */
+/** Already in the global stream (a re-run after a crash, or a zombie worker): nothing PUBLISHed. */
 export const ALREADY_PUBLISHED = 0;
-/** The stream is past this id yet does not hold it (Redis lost data, or the database was restored behind it). */
+/** The stream is past this id yet does not hold it, and did not trim it (the database was restored behind it). */
 export const CONFLICT = -1;
 
-type Publish = (numKeys: number, ...args: string[]) => Promise<number[]>;
+type Publish = (numKeys: number, ...args: string[]) => Promise<Array<number | string>>;
 
-/** Publishes events in order; returns one status per event (PUBLISHED, ALREADY_PUBLISHED, CONFLICT). */
-export async function publishEvents(redis: Redis, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
-  if (events.length === 0) return [];
+/**
+ * Publishes events in order, after checking `floors`: one status per event (PUBLISHED,
+ * ALREADY_PUBLISHED, CONFLICT), or the streams that are behind, with nothing written.
+ */
+export async function publishBatch(
+  redis: Redis, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {},
+): Promise<{ statuses: number[] } | { behind: Behind }> {
+  if (events.length === 0) return { statuses: [] };
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
   const keys = [globalStream(names), ...events.map((e) => entityStream(names, e.entityType))];
   const legacy = legacyChannel(names);
-  const args: string[] = [];
+  const args: string[] = [floors.global ?? ''];
+  const checked = new Set<string>();
   for (const e of events) {
     const withLegacy = legacy !== '' && e.legacyMessage !== undefined;
-    args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '');
+    const floor = checked.has(e.entityType) ? undefined : floors.entity?.[e.entityType];
+    checked.add(e.entityType);
+    args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '', floor ?? '');
   }
-  return r.l01Publish(keys.length, ...keys, ...args);
+  const reply = await r.l01Publish(keys.length, ...keys, ...args);
+  if (reply[0] === 'behind') {
+    const behind: Behind = [];
+    for (let i = 1; i + 1 < reply.length; i += 2) behind.push({ stream: String(reply[i]), last: reply[i + 1] === '' ? null : String(reply[i + 1]) });
+    return { behind };
+  }
+  return { statuses: reply as number[] };
+}
+
+/** Publishes events in order without checking floors; one status per event. */
+export async function publishEvents(redis: Redis, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
+  const reply = await publishBatch(redis, names, events);
+  if ('behind' in reply) throw new Error('unreachable: no floors were given');
+  return reply.statuses;
 }

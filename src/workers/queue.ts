@@ -10,6 +10,7 @@ import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { EntryId } from '../wire/entry-id.js';
+import type { Behind, StreamFloors } from './publish.js';
 
 export const PUBLISH_QUEUE = 'publish';
 
@@ -24,10 +25,14 @@ export interface PublishJob {
    * event is named by data, not by parsing an error message.
    */
   poison?: { id: string; reason: string };
+  /** What each stream must already have reached before this batch is appended (publish.lua refuses otherwise). */
+  floors?: StreamFloors;
 }
 export interface PublishResult {
   published: number;
   duplicates: number;
+  /** Nothing was written: these streams lost data and must be healed first (outbox/healing.ts). */
+  behind?: Behind;
 }
 
 type QueueConfig = Pick<Config, 'REDIS_URL' | 'L01_REDIS_PREFIX' | 'L01_RELAY_MAX_ATTEMPTS' | 'L01_RELAY_BACKOFF_MS' | 'L01_RELAY_LOCK_MS'>;

@@ -1,30 +1,31 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/time.js';
+import { evicting, readRedisCondition } from './redis-watch.js';
 
 /**
  * BullMQ and the streams must never be evicted: with any other maxmemory-policy Redis
- * may silently drop jobs or stream entries under memory pressure. Refuse to run on such
- * a server. Servers that forbid CONFIG (managed Redis) get a warning instead.
+ * may silently drop jobs or stream entries under memory pressure. Refuse to start on such
+ * a server (a policy changed later is watched: redis-watch.ts). The policy is read from
+ * INFO, which servers that forbid CONFIG (managed Redis) allow too; a server whose INFO
+ * does not say gets a warning.
  */
 export async function checkRedisPolicy(redis: Redis, log: Logger): Promise<void> {
   for (;;) {
     try {
       if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-      const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-      const policy = reply[1];
-      if (policy && policy !== 'noeviction') {
-        log.fatal({ policy }, `Redis maxmemory-policy is ${policy}; set it to noeviction (events could be evicted)`);
+      const c = await readRedisCondition(redis);
+      if (c.policy === null) {
+        log.warn('cannot read maxmemory-policy; make sure it is noeviction');
+        return;
+      }
+      if (evicting(c)) {
+        log.fatal({ policy: c.policy }, `Redis maxmemory-policy is ${c.policy}; set it to noeviction (events could be evicted)`);
         process.exit(1);
       }
       return;
     } catch (err) {
-      const message = (err as Error).message;
-      if (/unknown command|NOPERM|not allowed/i.test(message)) {
-        log.warn({ err: message }, 'cannot read maxmemory-policy; make sure it is noeviction');
-        return;
-      }
-      log.warn({ err: message }, 'waiting for Redis');
+      log.warn({ err: (err as Error).message }, 'waiting for Redis');
       await sleep(1000);
     }
   }

@@ -33,7 +33,7 @@ export async function registerAdmin(app: FastifyInstance, o: AdminOptions): Prom
   await app.register(async (admin) => {
     await admin.register(cookie);
     await admin.register(formbody, { bodyLimit: FORM_LIMIT });
-    registerLogin(admin, { sessions: o.auth.sessions, secureCookies: o.secureCookies });
+    registerLogin(admin, { auth: o.auth, secureCookies: o.secureCookies });
     await admin.register(async (guarded) => {
       guarded.addHook('onRequest', o.auth.pageGuard);
       registerDeadLetterPages(guarded, { db: o.db, onCommit: o.onCommit });

@@ -1,14 +1,17 @@
 /**
  * Admin sign-in for browsers: the login form posts the admin token once and gets a session
- * cookie (auth/session.ts); logout clears it. The pages behind it are guarded by the auth
- * module's page guard.
+ * cookie (auth/session.ts); logout (a POST, from the button on every page) clears it. No
+ * GET changes anything here: an `<img src=/admin/logout>` on another page of the same site
+ * would otherwise log the operator out. Failed logins count against the client's address
+ * like wrong tokens (auth/attempts.ts: 429 past the limit). The pages behind it are
+ * guarded by the auth module's page guard.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { setSessionCookie, SESSION_MS, type Sessions } from '../auth/index.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { setSessionCookie, SESSION_MS, type Auth } from '../auth/index.js';
 import { esc, page, sendPage } from './html.js';
 
 export interface LoginOptions {
-  sessions: Sessions;
+  auth: Pick<Auth, 'signIn'>;
   /** Mark the cookie Secure even over plain HTTP (production sits behind TLS). */
   secureCookies: boolean;
 }
@@ -43,16 +46,17 @@ export function registerLogin(app: FastifyInstance, o: LoginOptions): void {
   app.post('/admin/login', { schema: { hide: true } }, (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNext(body.next);
-    const cookie = typeof body.token === 'string' ? o.sessions.issue(body.token.trim()) : null;
-    if (!cookie) return sendPage(reply, loginPage(next, 'That is not an admin token.'), 401);
-    setSessionCookie(reply, cookie, secure(req));
+    const signedIn = o.auth.signIn(req, typeof body.token === 'string' ? body.token.trim() : '');
+    if (typeof signedIn !== 'string') {
+      const message = signedIn.status === 429 ? `Too many failed attempts from this address: ${signedIn.detail}.` : 'That is not an admin token.';
+      return sendPage(reply.headers(signedIn.headers ?? {}), loginPage(next, message), signedIn.status);
+    }
+    setSessionCookie(reply, signedIn, secure(req));
     return reply.redirect(next, 303);
   });
 
-  const logout = (req: FastifyRequest, reply: FastifyReply) => {
+  app.post('/admin/logout', { schema: { hide: true } }, (req, reply) => {
     setSessionCookie(reply, '', secure(req));
     return reply.redirect('/admin/login', 303);
-  };
-  app.post('/admin/logout', { schema: { hide: true } }, logout);
-  app.get('/admin/logout', { schema: { hide: true } }, logout);
+  });
 }

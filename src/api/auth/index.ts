@@ -8,13 +8,16 @@
  *   401                    no token, or one that is not a key here (a metrics-only token
  *                          anywhere but /metrics is not a key there)
  *   403                    a known key without the scope
+ *   429                    too many failed credentials from the client's address (attempts.ts)
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Problem, problemBody } from '../problems.js';
+import { attempts, type AttemptLimits } from './attempts.js';
 import { presentedToken, TOKEN_HINT } from './credentials.js';
 import { grants, keyStore, type Caller, type KeySpec, type Scope } from './keys.js';
 import { COOKIE, sessions, type Sessions } from './session.js';
 
+export { sourceOf, type AttemptLimits } from './attempts.js';
 export { grants, keyId, keyStore, type Caller, type KeySpec, type KeyStore, type Scope } from './keys.js';
 export { COOKIE, SESSION_MS, sessions, setSessionCookie, type Sessions } from './session.js';
 
@@ -38,6 +41,8 @@ export interface AuthOptions {
   metricsToken?: string;
   /** L01_AUTH_DISABLED (never in production): the `user` routes need no token; admin and /metrics still do. */
   disabled?: boolean;
+  /** Failed credentials per client address (L01_AUTH_FAILURE_MAX per L01_AUTH_FAILURE_WINDOW_MS); none: unlimited. */
+  failures?: AttemptLimits;
 }
 
 /** Who calls when authentication is off (L01_AUTH_DISABLED). */
@@ -58,6 +63,11 @@ export interface Auth {
    * browser without a session is sent to the login page; anything else gets 401.
    */
   pageGuard: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /**
+   * The admin login form's check: the session cookie for an admin token, or the problem
+   * (401 not the admin token, 429 too many failures from this address).
+   */
+  signIn: (req: FastifyRequest, token: string) => string | Problem;
   sessions: Sessions;
 }
 
@@ -99,6 +109,16 @@ export function createAuth(o: AuthOptions): Auth {
     return caller;
   };
   const browserSessions = sessions(keys);
+  const limiter = attempts(o.failures ?? { max: 0, windowMs: 1 });
+  /** The caller of a request that presents a token, the attempt counted; a 429 while its address is locked. */
+  const judge = (req: FastifyRequest): Caller | null | Problem => {
+    const caller = identify(req);
+    const locked = limiter.refusal(req, caller);
+    if (locked) return locked;
+    if (caller) limiter.succeeded(req, caller);
+    else limiter.failed(req, presentedToken(req.headers)!);
+    return caller;
+  };
 
   return {
     identify,
@@ -112,14 +132,16 @@ export function createAuth(o: AuthOptions): Auth {
         return;
       }
       if (presentedToken(req.headers) === null) throw unauthorized(TOKEN_HINT);
-      const caller = identify(req);
+      const caller = judge(req);
+      if (caller instanceof Problem) throw caller;
       const refused = check(caller, needs);
       if (refused) throw refused;
       req.caller = caller!;
     },
     async pageGuard(req, reply) {
       if (presentedToken(req.headers) !== null) {
-        const caller = identify(req);
+        const caller = judge(req);
+        if (caller instanceof Problem) return refuse(req, reply, caller);
         const refused = check(caller, 'admin');
         if (refused) return refuse(req, reply, refused.status === 403 ? new Problem(403, 'Forbidden', 'the admin pages need the admin token') : refused);
         req.caller = caller!;
@@ -137,6 +159,18 @@ export function createAuth(o: AuthOptions): Auth {
         return reply.redirect(`/admin/login?next=${encodeURIComponent(req.url)}`, 303);
       }
       return refuse(req, reply, unauthorized('log in at /admin/login, or send Authorization: Bearer <admin token>'));
+    },
+    signIn(req, token) {
+      const caller = keys.identify(token);
+      const locked = limiter.refusal(req, caller);
+      if (locked) return locked;
+      const cookie = browserSessions.issue(token);
+      if (!cookie) {
+        limiter.failed(req, token);
+        return unauthorized('that is not the admin token');
+      }
+      limiter.succeeded(req, caller!);
+      return cookie;
     },
   };
 }

@@ -5,12 +5,14 @@
  *
  *   401  {"error":"authentication_required"|"invalid_api_key","message":…,"details":{…}}
  *   404  {"detail":"Goal not found"}
- *   422  {"detail":[{"type","loc":["body","name"],"msg","input"}]}   a body or query that fails its schema
+ *   422  {"detail":[{"type","loc":["body","name"],"msg","input"}]}   a body or query that fails its schema,
+ *        or a body the JSON parser refused (invalid JSON or UTF-8, an integer it cannot hold)
  *   400, 409, 412, 413, 415, 503  {"detail":"…"}   (the original answered 500 for conflicts)
  *   500  {"detail":"Internal Server Error"}   the cause goes to the log, never to the caller
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { LoadShed } from '../plugins/body-budget.js';
 import { Problem, toProblem } from '../problems.js';
 
 /** A body or query parameters that fail their schema: 422 with zod's issues in the original's form. */
@@ -52,8 +54,14 @@ export function sendCompatError(err: unknown, req: FastifyRequest, reply: Fastif
     req.log.error({ err }, 'unexpected error');
     return reply.code(500).send({ detail: 'Internal Server Error' });
   }
-  if (p.status >= 500) req.log.warn({ err: (err as Error).message, status: p.status }, 'dependency unavailable');
-  reply.code(p.status).headers(p.headers ?? {});
-  if (p.status === 401) return reply.send(authBody(p));
-  return reply.send({ detail: p.detail ?? p.title });
+  // Shed load is logged by the budget itself, not once per refused request.
+  if (p.status >= 500 && !(p instanceof LoadShed)) req.log.warn({ err: (err as Error).message, status: p.status }, 'dependency unavailable');
+  reply.headers(p.headers ?? {});
+  if (p.status === 401) return reply.code(401).send(authBody(p));
+  // A body the parser refused (not JSON, not UTF-8, an inexact integer) names its fields: the
+  // original answered those as validation errors, 422.
+  if (p.status === 400 && p.errors?.length) {
+    return reply.code(422).send({ detail: p.errors.map((e) => ({ type: 'value_error', loc: e.field.split('.'), msg: e.message, input: null })) });
+  }
+  return reply.code(p.status).send({ detail: p.detail ?? p.title });
 }

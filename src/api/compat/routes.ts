@@ -7,12 +7,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findByKey } from '../../db/domain/lookup.js';
-import { getEntity, listRows, type Condition } from '../../db/read.js';
+import { getEntity, listPage, PAGE_MAX_BYTES, type Condition } from '../../db/read.js';
 import type { ChangeResult } from '../../db/write.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { idUsed, Problem } from '../problems.js';
 import type { RouteDeps } from '../respond.js';
-import { filterSchema } from '../schemas.js';
+import { filterSchema, MAX_OFFSET, queryInteger } from '../schemas.js';
 import { CompatValidationError, compatNotFound } from './errors.js';
 import { listsOf, type Filter, type ListRoute, type Resource, type WriteContext } from './resource.js';
 import { bodySchema, render, toColumns, wireValueSchema } from './translate.js';
@@ -57,9 +57,9 @@ const writeContext = (req: FastifyRequest, deps: RouteDeps): WriteContext => ({ 
 /** limit / offset / filters of a list, as the original read them: empty filters are ignored. */
 function listQuery(r: Resource, list: ListRoute) {
   const shape: Record<string, z.ZodType> = {
-    limit: z.coerce.number().int().min(0).max(list.limit?.max ?? 10_000).default(list.limit?.default ?? 100),
+    limit: queryInteger(0, list.limit?.max ?? 10_000).default(list.limit?.default ?? 100),
   };
-  if (list.offset !== false) shape.offset = z.coerce.number().int().min(0).max(2_147_483_647).default(0);
+  if (list.offset !== false) shape.offset = queryInteger(0, MAX_OFFSET).default(0);
   const filters = new Map<string, Filter>();
   for (const [param, f] of Object.entries(list.filters ?? {})) {
     const filter = typeof f === 'string' ? { column: f } : f;
@@ -83,7 +83,16 @@ export function listHandler(deps: RouteDeps, r: Resource, list: ListRoute) {
       if (value !== undefined) where.push({ column: f.column, op: f.op ?? 'eq', value } as Condition);
     }
     const order = list.order.map(([column, dir]) => ({ column, desc: dir === 'desc' }));
-    return sendRows(reply, r, await listRows(deps.db, r.entity, { where, order, limit: q.limit as number, offset: (q.offset as number | undefined) ?? 0 }));
+    const offset = (q.offset as number | undefined) ?? 0;
+    // Cut by bytes as /api pages are (PAGE_MAX_BYTES, the first row always goes): the
+    // original's callers page by offset, so a cut page says where the next one starts.
+    const page = await listPage(deps.db, r.entity, { where, order, limit: q.limit as number, offset, maxBytes: PAGE_MAX_BYTES });
+    if (page.more && list.offset !== false) {
+      const next = new URLSearchParams(req.query as Record<string, string>);
+      next.set('offset', String(offset + page.rows));
+      reply.header('link', `<${req.url.split('?')[0]}?${next}>; rel="next"`);
+    }
+    return sendRows(reply, r, page.body);
   };
 }
 

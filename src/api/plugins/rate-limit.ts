@@ -9,11 +9,11 @@
  * The store is in memory, per process, on purpose: a request never waits on Redis (a Redis
  * outage must not stop writes); with N API processes a caller gets N budgets.
  */
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../problems.js';
-import type { Identify } from '../auth/index.js';
+import { sourceOf, type Identify } from '../auth/index.js';
 
 export interface RateLimitOptions {
   /** Requests per window per key; 0 turns limiting off. */
@@ -26,7 +26,7 @@ export interface RateLimitOptions {
 export function rateLimitKey(req: FastifyRequest, identify: Identify): string {
   const caller = identify(req);
   // `req.ip` is undefined once the client has gone (its socket destroyed): one shared bucket.
-  return caller ? `caller:${caller.id}` : `ip:${req.ip ? normalizeIP(req.ip) : 'unknown'}`;
+  return caller ? `caller:${caller.id}` : `ip:${sourceOf(req)}`;
 }
 
 /** Probes must keep answering whoever floods the service. */

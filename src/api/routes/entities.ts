@@ -2,23 +2,34 @@
  * The REST routes of every entity, generated from its definition: list, get, create,
  * update (PUT and PATCH, both partial), delete, history, and one nested list per foreign
  * key pointing at it (`/api/agents/{id}/goals`). All writes go through the writer.
+ *
+ * Lists, nested lists and histories are pages cut by count and by bytes; when more rows
+ * follow, the answer says where to continue (`X-Next-Cursor`, `Link: …; rel="next"`): a list
+ * with `?cursor=`, a history with `?after=<position>`. The body stays a bare JSON array.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { entities } from '../../db/entities/index.js';
 import type { Entity } from '../../db/entity.js';
+import { encodeCursor, type ListCursor } from '../../db/cursor.js';
 import { entityHistory, hasHistory } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
-import { entityExists, getEntity, listEntities } from '../../db/read.js';
+import { entityExists, getEntity, listEntityPage } from '../../db/read.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound } from '../problems.js';
-import { createHandler, ifMatchHeaders as ifMatch, sendJson as json, sendWritten, type RouteDeps, type Writer } from '../respond.js';
-import { entitySchemas, idParams, pagination, type EntitySchemas } from '../schemas.js';
+import { createHandler, ifMatchHeaders as ifMatch, sendJson as json, sendPage, sendWritten, type RouteDeps, type Writer } from '../respond.js';
+import { entitySchemas, idParams, paging, queryInteger, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
 
-const historyQuery = z.strictObject(pagination);
+const historyQuery = z.strictObject({
+  ...paging('after'),
+  after: queryInteger(0, Number.MAX_SAFE_INTEGER).optional()
+    .describe('Position of the last event you have of this entity: the page starts after it (its X-Next-Cursor).'),
+});
+
+type ListQuery = { limit: number; offset: number; cursor?: ListCursor } & Record<string, unknown>;
 
 function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity: Entity, schemas: EntitySchemas) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -30,8 +41,8 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
     config: { scope: 'user' },
     schema: secured({ tags, summary: `List ${entity.table}`, querystring: schemas.list, response: { 200: z.array(schemas.response), ...problemResponses } }),
   }, async (req, reply) => {
-    const { limit, offset, ...filters } = req.query as { limit: number; offset: number } & Record<string, unknown>;
-    return json(reply, 200, await listEntities(db, entity, filters, { limit, offset }));
+    const { limit, offset, cursor, ...filters } = req.query as ListQuery;
+    return sendPage(req, reply, await listEntityPage(db, entity, filters, { limit, offset, after: cursor }), 'cursor', encodeCursor);
   });
 
   r.get(`${base}/:id`, {
@@ -74,11 +85,10 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
     config: { scope: 'user' },
     schema: secured({ tags, summary: `Every event of one ${entity.singular}, oldest first`, params: idParams, querystring: historyQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
   }, async (req, reply) => {
-    const { limit, offset } = req.query as { limit: number; offset: number };
-    const body = await entityHistory(db, entity.singular, req.params.id, limit, offset);
+    const page = await entityHistory(db, entity.singular, req.params.id, req.query as z.output<typeof historyQuery>);
     // A deleted entity keeps its history; an id that never existed has none: 404, like GET.
-    if (body === '[]' && !(await hasHistory(db, entity.singular, req.params.id))) throw notFound(entity.label, req.params.id);
-    return json(reply, 200, body);
+    if (page.rows === 0 && !(await hasHistory(db, entity.singular, req.params.id))) throw notFound(entity.label, req.params.id);
+    return sendPage(req, reply, page, 'after');
   });
 }
 
@@ -95,10 +105,10 @@ function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child:
       response: { 200: z.array(schemas.response), ...problemResponses },
     }),
   }, async (req, reply) => {
-    const { limit, offset, ...filters } = req.query as { limit: number; offset: number } & Record<string, unknown>;
-    const body = await listEntities(db, child, { ...filters, [column]: req.params.id }, { limit, offset });
-    if (body === '[]' && !(await entityExists(db, parent, req.params.id))) throw notFound(parent.label, req.params.id);
-    return json(reply, 200, body);
+    const { limit, offset, cursor, ...filters } = req.query as ListQuery;
+    const page = await listEntityPage(db, child, { ...filters, [column]: req.params.id }, { limit, offset, after: cursor });
+    if (page.rows === 0 && !(await entityExists(db, parent, req.params.id))) throw notFound(parent.label, req.params.id);
+    return sendPage(req, reply, page, 'cursor', encodeCursor);
   });
 }
 

@@ -4,22 +4,23 @@ import { z } from 'zod';
 import { getEvent, listEvents } from '../../db/events.js';
 import type { Queryable } from '../../db/pool.js';
 import { notFound, Problem } from '../problems.js';
-import { idParams, pagination, safeString } from '../schemas.js';
+import { sendPage } from '../respond.js';
+import { idParams, paging, queryInteger, safeString } from '../schemas.js';
 import type { LogEvent } from '../../wire/message.js';
 import { problemResponses, secured } from '../openapi.js';
 
+/**
+ * A page of the log is cut by count and by bytes; when more follow, `X-Next-Cursor` (and
+ * `Link: <…?after=…>; rel="next"`) is the position to pass as `after` next: the last event sent.
+ */
 const eventQuery = z.strictObject({
-  ...pagination,
+  ...paging('after'),
   event_type: safeString(100).optional(),
   entity_type: safeString(50).optional(),
   entity_id: z.guid().optional(),
-  after: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
+  after: queryInteger(0, Number.MAX_SAFE_INTEGER)
     .optional()
-    .describe('Position of the last event you have (0 = from the start). Pages in commit-safe order and never skips an event that commits late.'),
+    .describe('Position of the last event you have (0 = from the start; a page\'s X-Next-Cursor). Pages in commit-safe order and never skips an event that commits late.'),
 });
 
 export const eventSchema = z.object({
@@ -42,11 +43,11 @@ export async function registerEventRoutes(app: FastifyInstance, opts: { db: Quer
     config: { scope: 'user' },
     schema: secured({ tags: ['events'], summary: 'The event log, in log order (transaction_id, position)', querystring: eventQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
   }, async (req, reply) => {
-    const body = await listEvents(opts.db, req.query);
-    if (body === null) {
+    const page = await listEvents(opts.db, req.query);
+    if (page === null) {
       throw new Problem(400, 'Bad Request', `no event at position ${req.query.after}`, [{ field: 'querystring.after', message: 'must be the position of an existing event, or 0' }]);
     }
-    return reply.type('application/json; charset=utf-8').send(body as never);
+    return sendPage(req, reply, page, 'after');
   });
 
   r.get('/api/events/:id', {

@@ -22,7 +22,7 @@ export async function registerFeedbackRoutes(app: FastifyInstance, { db }: Route
       response: { 200: z.array(schemas.response), ...problemResponses },
     }),
   }, async (req, reply) => {
-    // One range of feedback_processed_created_at_idx, already in created_at order.
+    // One range of feedback_processed_created_at_id_idx, already in created_at order.
     const { limit, offset, ...rest } = req.query as { limit: number; offset: number } & Record<string, unknown>;
     return sendJson(reply, 200, await listEntities(db, feedback, { ...rest, processed: false }, { limit, offset }));
   });

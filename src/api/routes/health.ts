@@ -2,31 +2,48 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/pool.js';
 import { withTimeout } from '../../lib/time.js';
+import { leaderNote } from '../../outbox/leadership.js';
+import { readRedisCondition, redisProblem } from '../../workers/redis-watch.js';
 
 const CHECK_TIMEOUT_MS = 1500;
 
-async function check(probe: () => Promise<unknown>): Promise<'healthy' | 'unhealthy'> {
+/** A probe's answer within the timeout, or the reason it gave none. */
+async function probe<T>(p: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
   try {
-    await withTimeout(probe(), CHECK_TIMEOUT_MS, 'dependency');
-    return 'healthy';
+    return { ok: true, value: await withTimeout(p(), CHECK_TIMEOUT_MS, 'dependency') };
   } catch {
-    return 'unhealthy';
+    return { ok: false };
   }
 }
 
-/** Liveness (the process answers) and readiness (its dependencies answer, each within 1.5 s). */
+/**
+ * Liveness (the process answers) and readiness: its dependencies answer, each within
+ * 1.5 s, and Redis can be trusted with events. Redis is unhealthy while it is down, while
+ * it refuses writes (over maxmemory) or may evict keys (a maxmemory-policy other than
+ * noeviction), both read from INFO each time (workers/redis-watch.ts); and while its
+ * streams are behind the event log (Redis lost data), which the relay leader says on its
+ * own database session until it has healed them (outbox/leadership.ts). The reason is in
+ * `problems`.
+ */
 export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Queryable; redis: Redis }) {
   app.get('/health/live', { schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs' } }, async () => ({
     status: 'healthy',
     timestamp: new Date().toISOString(),
   }));
 
-  app.get('/health/ready', { schema: { tags: ['health'], summary: 'Readiness: 503 naming the dependency that is down' } }, async (_req, reply) => {
-    const [database, redis] = await Promise.all([check(() => opts.db.query('SELECT 1')), check(() => opts.redis.ping())]);
-    const healthy = database === 'healthy' && redis === 'healthy';
+  app.get('/health/ready', { schema: { tags: ['health'], summary: 'Readiness: 503 naming the dependency that is down or cannot be trusted with events' } }, async (_req, reply) => {
+    const [database, redis] = await Promise.all([
+      probe(() => leaderNote(opts.db)),
+      probe(async () => redisProblem(await readRedisCondition(opts.redis))),
+    ]);
+    const streamsNote = database.ok ? database.value : null;
+    const redisProblemText = !redis.ok ? null : redis.value ?? (streamsNote ? `${streamsNote} (the relay leader says)` : null);
+    const redisOk = redis.ok && redisProblemText === null;
+    const healthy = database.ok && redisOk;
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
-      checks: { database, redis },
+      checks: { database: database.ok ? 'healthy' : 'unhealthy', redis: redisOk ? 'healthy' : 'unhealthy' },
+      ...(redisProblemText ? { problems: { redis: redisProblemText } } : {}),
       timestamp: new Date().toISOString(),
     });
   });

@@ -13,8 +13,8 @@ export interface UsageFilter {
 
 /**
  * A page of usage rows as JSON array text, oldest first. The WHERE clause lists only the
- * filters given, so each shape gets a plan that uses model_usage_model_id_created_at_idx or
- * model_usage_agent_id_created_at_idx for (id, time range) in one index range.
+ * filters given, so each shape gets a plan that uses model_usage_model_id_created_at_id_idx or
+ * model_usage_agent_id_created_at_id_idx for (id, time range) in one index range.
  */
 export async function listModelUsage(db: Queryable, f: UsageFilter, page: Page): Promise<string> {
   const where: string[] = [];

@@ -107,7 +107,7 @@ export const trainingExamples = defineEntity({
     extracted_by: varchar(255),
   },
   // The statistics (counts by source, domain, quality) are an index-only scan of this index
-  // instead of a read of the wide rows; it also serves the `source` filter.
+  // instead of a read of the wide rows.
   indexes: [['source', 'domain', 'quality_score']],
 });
 
@@ -159,6 +159,7 @@ export const modelUsage = defineEntity({
     error_message: text(),
     response_status: varchar(50).default('success'),
   },
-  // Usage of one model or agent over a time range (`?from&to`) reads one index range.
-  indexes: [['model_id', 'created_at'], ['agent_id', 'created_at']],
+  // Usage of one model or agent over a time range (`?from&to`) reads one index range; these
+  // are also the `model_id` and `agent_id` filters' page indexes (table.ts).
+  indexes: [['model_id', 'created_at', 'id'], ['agent_id', 'created_at', 'id']],
 });

@@ -48,8 +48,9 @@ export const feedback = defineEntity({
     processed: boolean().default(false).indexed(),
     metadata: json().default({}),
   },
-  // The unprocessed queue, oldest first, is one index range.
-  indexes: [['processed', 'created_at']],
+  // The unprocessed queue, oldest first, is one index range; it is also the `processed`
+  // filter's page index (table.ts), so that column needs no other.
+  indexes: [['processed', 'created_at', 'id']],
 });
 
 export const metrics = defineEntity({
