@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 
 /**
@@ -16,6 +18,18 @@ const keyList = z
   .optional()
   .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
+/** What L01_JWT_ALGORITHMS may name: asymmetric signatures only (never `none`; HS* needs a shared secret, which a key set does not hold). */
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+const optionalText = z.string().optional().transform((v) => v?.trim() || undefined);
+
+/** One entry of L01_KEYS / L01_KEYS_FILE. */
+const keyEntry = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 of A-Z a-z 0-9 . _ -'),
+  token: z.string().trim().min(1),
+  scope: z.enum(['user', 'admin', 'metrics']).default('user'),
+  expires: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+});
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** Default: the local server, database `l01`, created on start if missing. */
@@ -29,6 +43,42 @@ const schema = z.object({
   /** The original service's single key (used there when L01_API_KEYS was empty); a normal key here. */
   L01_DEFAULT_API_KEY: keyList,
   L01_ADMIN_API_KEY: keyList,
+  /**
+   * Static keys with ids and expiries, for rotation: a JSON array of `{"id", "token",
+   * "scope": "user" | "admin" | "metrics" (default user), "expires"?: ISO 8601 instant}`.
+   * Events record `key:<id>`; from `expires` on, the key is refused. L01_KEYS_FILE: a file
+   * holding the same array (read at start). Both may be set; ids are unique across them.
+   */
+  L01_KEYS: optionalText,
+  L01_KEYS_FILE: optionalText,
+  /**
+   * JWT bearer tokens (api/auth/jwt.ts), on when a key set is given: a JWKS URL (fetched and
+   * cached), or a static JWKS as JSON text or in a file. Exactly one of the three.
+   */
+  L01_JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  L01_JWT_JWKS: optionalText,
+  L01_JWT_JWKS_FILE: optionalText,
+  /** Required with JWT: the `iss` every token must carry, and the `aud` values accepted (comma list). */
+  L01_JWT_ISSUER: optionalText,
+  L01_JWT_AUDIENCE: keyList,
+  /** Accepted signature algorithms (comma list), from JWT_ALGORITHMS. */
+  L01_JWT_ALGORITHMS: z.string().default('RS256,PS256,ES256,EdDSA,Ed25519').transform((v, ctx) => {
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.find((a) => !(JWT_ALGORITHMS as readonly string[]).includes(a));
+    if (bad !== undefined || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `only asymmetric algorithms: ${JWT_ALGORITHMS.join(', ')}` });
+      return z.NEVER;
+    }
+    return list;
+  }),
+  /** Clock skew allowed on `exp` and `nbf`, seconds. */
+  L01_JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /** How long a fetched key set is used before it is fetched again, ms. */
+  L01_JWT_JWKS_CACHE_MS: positiveInt.default(600_000),
+  /** After a fetch, an unknown `kid` fetches the set again only this much later, ms (bounds refetches a forged kid can cause). */
+  L01_JWT_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A key set fetch is given up after this long (then 503), ms. */
+  L01_JWT_JWKS_TIMEOUT_MS: positiveInt.max(30_000).default(2000),
   /**
    * `true`: no token is needed (every caller is `anonymous`, with the normal scope), as the
    * original's L01_AUTH_DISABLED did for its keyless callers. Refused in production; never
@@ -179,13 +229,115 @@ const schema = z.object({
   L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
 });
 
-export type Config = Omit<z.output<typeof schema>, 'L01_HOST'> & {
+/** JWT verification (api/auth/jwt.ts), from the L01_JWT_* variables. */
+export interface JwtConfig {
+  /** Where the issuer's public keys are: fetched from a URL, or given. */
+  jwks: { url: URL } | { keys: JSONWebKeySet };
+  issuer: string;
+  audience: string[];
+  algorithms: string[];
+  clockToleranceS: number;
+  jwksCacheMs: number;
+  jwksCooldownMs: number;
+  jwksTimeoutMs: number;
+}
+
+export interface TokenSpec {
+  token: string;
+  scope: 'user' | 'admin' | 'metrics';
+  /** L01_KEYS: the id events record (`key:<id>`), and when the key stops working. */
+  id?: string;
+  expires?: Date;
+}
+
+export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_KEYS'> & {
   L01_HOST: string;
   /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
-  tokens: ReadonlyArray<{ token: string; scope: 'user' | 'admin' }>;
+  tokens: ReadonlyArray<TokenSpec>;
+  /** JWT bearer tokens; undefined: off. */
+  jwt?: JwtConfig;
 };
 
 export class ConfigError extends Error {}
+
+const fail = (message: string): never => {
+  throw new ConfigError(`invalid configuration: ${message}`);
+};
+
+function readText(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function parseJson(variable: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fail(`${variable}: not valid JSON`);
+  }
+}
+
+/** L01_KEYS and L01_KEYS_FILE: the keys with ids. The message never quotes a token. */
+function rotatingKeys(c: { L01_KEYS?: string; L01_KEYS_FILE?: string }): TokenSpec[] {
+  const sources = [
+    ...(c.L01_KEYS ? [['L01_KEYS', c.L01_KEYS] as const] : []),
+    ...(c.L01_KEYS_FILE ? [['L01_KEYS_FILE', readText('L01_KEYS_FILE', c.L01_KEYS_FILE)] as const] : []),
+  ];
+  const keys: TokenSpec[] = [];
+  for (const [variable, text] of sources) {
+    const parsed = z.array(keyEntry).safeParse(parseJson(variable, text));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      fail(`${variable}: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    keys.push(...parsed.data!);
+  }
+  const ids = keys.map((k) => k.id!);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) fail(`L01_KEYS: the id ${twice} is given twice`);
+  return keys;
+}
+
+/** The L01_JWT_* variables, or undefined when no key set is given. */
+function jwtConfig(c: z.output<typeof schema>): JwtConfig | undefined {
+  const sources = [c.L01_JWT_JWKS_URL, c.L01_JWT_JWKS, c.L01_JWT_JWKS_FILE].filter((v) => v !== undefined);
+  if (sources.length === 0) {
+    if (c.L01_JWT_ISSUER || c.L01_JWT_AUDIENCE.length > 0) fail('L01_JWT_ISSUER and L01_JWT_AUDIENCE need a key set: L01_JWT_JWKS_URL, L01_JWT_JWKS or L01_JWT_JWKS_FILE');
+    return undefined;
+  }
+  if (sources.length > 1) fail('give one of L01_JWT_JWKS_URL, L01_JWT_JWKS, L01_JWT_JWKS_FILE');
+  if (!c.L01_JWT_ISSUER) fail('L01_JWT_ISSUER is required with JWT (the iss every token must carry)');
+  if (c.L01_JWT_AUDIENCE.length === 0) fail('L01_JWT_AUDIENCE is required with JWT (the aud a token must carry)');
+  let jwks: JwtConfig['jwks'];
+  if (c.L01_JWT_JWKS_URL) {
+    const url = new URL(c.L01_JWT_JWKS_URL);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (c.NODE_ENV === 'production' && url.protocol !== 'https:' && !loopback) fail('L01_JWT_JWKS_URL must be https in production');
+    jwks = { url };
+  } else {
+    const variable = c.L01_JWT_JWKS ? 'L01_JWT_JWKS' : 'L01_JWT_JWKS_FILE';
+    const set = parseJson(variable, c.L01_JWT_JWKS ?? readText(variable, c.L01_JWT_JWKS_FILE!)) as { keys?: unknown };
+    if (!set || !Array.isArray(set.keys) || set.keys.length === 0 || !set.keys.every((k) => k && typeof k === 'object')) {
+      fail(`${variable}: must be a JWKS, {"keys": [...]}, with at least one key`);
+    }
+    // A private or shared key here would be a secret in the environment, and jose refuses it anyway.
+    if ((set.keys as Array<Record<string, unknown>>).some((k) => 'd' in k || k.kty === 'oct')) fail(`${variable}: must hold public keys only`);
+    jwks = { keys: set as JSONWebKeySet };
+  }
+  return {
+    jwks,
+    issuer: c.L01_JWT_ISSUER!,
+    audience: c.L01_JWT_AUDIENCE,
+    algorithms: c.L01_JWT_ALGORITHMS,
+    clockToleranceS: c.L01_JWT_CLOCK_TOLERANCE_S,
+    jwksCacheMs: c.L01_JWT_JWKS_CACHE_MS,
+    jwksCooldownMs: c.L01_JWT_JWKS_COOLDOWN_MS,
+    jwksTimeoutMs: c.L01_JWT_JWKS_TIMEOUT_MS,
+  };
+}
 
 /** Parses and checks the environment. Throws a ConfigError with one readable line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -194,15 +346,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
-  const c = parsed.data;
+  const { L01_KEYS: _keys, ...c } = parsed.data;
   const user = [...c.L01_API_KEY, ...c.L01_API_KEYS, ...c.L01_DEFAULT_API_KEY];
   const admin = c.L01_ADMIN_API_KEY;
+  const rotating = rotatingKeys(parsed.data);
+  const jwt = jwtConfig(parsed.data);
   if (c.NODE_ENV === 'production') {
     if (c.L01_AUTH_DISABLED) throw new ConfigError('invalid configuration: L01_AUTH_DISABLED cannot be true in production');
-    if (user.length + admin.length === 0) {
-      throw new ConfigError('invalid configuration: NODE_ENV=production needs L01_API_KEY (at least 32 characters)');
+    if (user.length + admin.length + rotating.length === 0 && !jwt) {
+      throw new ConfigError('invalid configuration: NODE_ENV=production needs L01_API_KEY (at least 32 characters), L01_KEYS or JWT (L01_JWT_*)');
     }
-    for (const key of [...user, ...admin, ...(c.L01_METRICS_TOKEN ? [c.L01_METRICS_TOKEN] : [])]) {
+    for (const key of [...user, ...admin, ...rotating.map((k) => k.token), ...(c.L01_METRICS_TOKEN ? [c.L01_METRICS_TOKEN] : [])]) {
       if (key.length < 32) throw new ConfigError('invalid configuration: API keys must be at least 32 characters in production');
       if ((DEVELOPMENT_TOKENS as readonly string[]).includes(key) || WEAK_KEYS.some((re) => re.test(key))) {
         throw new ConfigError('invalid configuration: a configured API key is a known weak or development key');
@@ -219,7 +373,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokens: [
       ...user.map((token) => ({ token, scope: 'user' as const })),
       ...admin.map((token) => ({ token, scope: 'admin' as const })),
+      ...rotating,
       ...dev,
     ],
+    ...(jwt ? { jwt } : {}),
   };
 }

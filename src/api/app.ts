@@ -36,7 +36,7 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES'>>;
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>>;
   db: Queryable;
   redis: Redis;
   logger: Logger;
@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   const auth = createAuth({
-    tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, disabled: deps.config.L01_AUTH_DISABLED,
+    tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, jwt: deps.config.jwt, disabled: deps.config.L01_AUTH_DISABLED,
     failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS },
   });
   app.decorateRequest('caller', undefined);

@@ -143,13 +143,13 @@ describe('rate limiting (L01_RATE_LIMIT_MAX=5 per minute)', () => {
     expectProblem(await get(proxied.app, { 'x-forwarded-for': '198.51.100.99' }, '192.0.2.30'), 429);
   });
 
-  it('the bucket key is derived from the token digest, never the token itself', () => {
+  it('the bucket key is derived from the token digest, never the token itself', async () => {
     const { identify } = createAuth({ tokens: [{ token: USER_KEYS[0]!, scope: 'user' }] });
     const req = (authorization?: string) => ({ headers: { authorization }, ip: '::ffff:192.0.2.1' }) as never;
-    const key = rateLimitKey(req(`Bearer ${USER_KEYS[0]}`), identify);
+    const key = await rateLimitKey(req(`Bearer ${USER_KEYS[0]}`), identify);
     expect(key).toBe(`caller:${callerId(USER_KEYS[0]!)}`);
     expect(key).not.toContain(USER_KEYS[0]!.slice(0, 8));
-    expect(rateLimitKey(req('Bearer wrong'), identify)).toBe('ip:192.0.2.1');
+    expect(await rateLimitKey(req('Bearer wrong'), identify)).toBe('ip:192.0.2.1');
   });
 });
 

@@ -26,7 +26,8 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import { Problem } from '../problems.js';
-import { keyId, type Caller } from './keys.js';
+import type { Caller } from './grants.js';
+import { keyId } from './keys.js';
 
 export interface AttemptLimits {
   /** Failures per source per window; 0 turns the limit off. */

@@ -31,19 +31,21 @@ export interface Sessions {
 
 const sessionKey = (token: string) => createHash('sha256').update(`l01-admin-session\0${token}`).digest('hex');
 
-export function sessions(keys: Pick<KeyStore, 'adminTokens' | 'identify'>): Sessions {
-  const adminIds = new Set(keys.adminTokens.map(keyId));
-  const signer = keys.adminTokens.length > 0 ? signerFactory(keys.adminTokens.map(sessionKey)) : null;
+export function sessions(keys: Pick<KeyStore, 'adminKeys' | 'identify'>): Sessions {
+  // A session ends when its key expires (L01_KEYS), as well as after SESSION_MS.
+  const adminExpiry = new Map(keys.adminKeys.map((k) => [keyId(k.token), k.expires?.getTime() ?? Infinity]));
+  const signer = keys.adminKeys.length > 0 ? signerFactory(keys.adminKeys.map((k) => sessionKey(k.token))) : null;
   return {
     issue(token, now = Date.now()) {
-      if (!signer || keys.identify(token)?.scope !== 'admin') return null;
+      const key = keys.identify(token, now);
+      if (!signer || !key || key.expired || !key.caller.grants.admin) return null;
       return signer.sign(`${keyId(token)}.${now + SESSION_MS}`);
     },
     verify(value, now = Date.now()) {
       const unsigned = signer?.unsign(value);
       if (!unsigned?.valid || unsigned.value === null) return false;
       const m = /^([0-9a-f]{12})\.(\d{1,16})$/.exec(unsigned.value);
-      return m !== null && adminIds.has(m[1]!) && Number(m[2]) > now;
+      return m !== null && (adminExpiry.get(m[1]!) ?? 0) > now && Number(m[2]) > now;
     },
   };
 }

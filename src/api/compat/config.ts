@@ -15,10 +15,10 @@ import type { RouteDeps } from '../respond.js';
 import { valueSchema } from '../schemas.js';
 import { putConfig } from '../upsert.js';
 import { compatNotFound } from './errors.js';
-import { parseOr422 } from './routes.js';
+import { parseOr422, secured } from './routes.js';
 import { naiveUtc } from './translate.js';
 
-const SECURED = { config: { scope: 'user' as const }, schema: { hide: true } };
+const SECURED = secured(configEntries.table);
 const NOT_FOUND = 'Config not found';
 
 /** A PUT's path, within the columns' lengths (longer would fail the insert). */

@@ -19,10 +19,9 @@ import { eventMetadata } from '../context.js';
 import type { RouteDeps } from '../respond.js';
 import { upsertByKey } from '../upsert.js';
 import { compatNotFound } from './errors.js';
-import { parseOr422 } from './routes.js';
+import { parseOr422, secured } from './routes.js';
 import { naiveUtc } from './translate.js';
 
-const SECURED = { config: { scope: 'user' as const }, schema: { hide: true } };
 
 const split = z.enum(SPLITS);
 const linkParams = z.object({ dataset_id: z.guid(), example_id: z.guid() });
@@ -50,13 +49,13 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: RouteDeps): vo
   const { db } = deps;
 
   // A static segment: it wins over the resource's `/datasets/:id` whatever the order.
-  app.get('/datasets/statistics', SECURED, async () => datasetLinkStatistics(db));
+  app.get('/datasets/statistics', secured(datasets.table, datasetExamples.table), async () => datasetLinkStatistics(db));
 
   /**
    * Links the example into the dataset in `split`, or moves it there when it is linked
    * already (same link: id and created_at stay). 200 either way, as the original's upsert.
    */
-  app.post('/datasets/:dataset_id/examples/:example_id', SECURED, async (req) => {
+  app.post('/datasets/:dataset_id/examples/:example_id', secured(datasetExamples.table), async (req) => {
     const { dataset_id, example_id } = parseOr422(linkParams, req.params, 'path');
     const { split: to } = parseOr422(linkQuery, req.query, 'query');
     if (!(await entityExists(db, datasets, dataset_id))) throw compatNotFound('Dataset not found');
@@ -76,7 +75,7 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: RouteDeps): vo
     return link(result.body);
   });
 
-  app.delete('/datasets/:dataset_id/examples/:example_id', SECURED, async (req, reply) => {
+  app.delete('/datasets/:dataset_id/examples/:example_id', secured(datasetExamples.table), async (req, reply) => {
     const { dataset_id, example_id } = parseOr422(linkParams, req.params, 'path');
     const found = await findByKey(db, datasetExamples, { dataset_id, training_example_id: example_id });
     if (!found) throw compatNotFound('Link not found');
@@ -87,14 +86,14 @@ export function registerDatasetRoutes(app: FastifyInstance, deps: RouteDeps): vo
   });
 
   /** The example ids, oldest link first; an unknown dataset has none ([] — the original did not 404). */
-  app.get('/datasets/:dataset_id/examples', SECURED, async (req) => {
+  app.get('/datasets/:dataset_id/examples', secured(datasets.table, trainingExamples.table, datasetExamples.table), async (req) => {
     const { dataset_id } = parseOr422(datasetParams, req.params, 'path');
     const { split: only } = parseOr422(listQuery, req.query, 'query');
     return datasetExampleIds(db, dataset_id, only);
   });
 
   /** `{split: n}` for the splits that have examples: `{}` for an empty or unknown dataset. */
-  app.get('/datasets/:dataset_id/split-counts', SECURED, async (req) => {
+  app.get('/datasets/:dataset_id/split-counts', secured(datasets.table, datasetExamples.table), async (req) => {
     const { dataset_id } = parseOr422(datasetParams, req.params, 'path');
     const counts = await splitCounts(db, dataset_id);
     return Object.fromEntries(SPLITS.filter((s) => counts[s] > 0).map((s) => [s, counts[s]]));

@@ -12,6 +12,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { TOKEN_HINT } from '../auth/credentials.js';
 import { LoadShed } from '../plugins/body-budget.js';
 import { Problem, toProblem } from '../problems.js';
 
@@ -36,14 +37,16 @@ function validationBody(err: CompatValidationError) {
   };
 }
 
+/** No credential: authentication_required; one that is refused: invalid_api_key, saying why when it is not simply unknown (an expired key, a JWT). */
 function authBody(p: Problem) {
-  return p.detail === 'invalid token'
-    ? { error: 'invalid_api_key', message: 'Invalid API key provided', details: { key_prefix: '***' } }
-    : {
-        error: 'authentication_required',
-        message: 'Missing API key. Provide X-API-Key header or Authorization: Bearer token.',
-        details: { supported_methods: ['X-API-Key', 'Authorization Bearer'] },
-      };
+  if (p.detail === TOKEN_HINT) {
+    return {
+      error: 'authentication_required',
+      message: 'Missing API key. Provide X-API-Key header or Authorization: Bearer token.',
+      details: { supported_methods: ['X-API-Key', 'Authorization Bearer'] },
+    };
+  }
+  return { error: 'invalid_api_key', message: p.detail === 'invalid token' ? 'Invalid API key provided' : p.detail, details: { key_prefix: '***' } };
 }
 
 /** The error handler of the original's routes. */

@@ -11,14 +11,15 @@ import { z } from 'zod';
 import { entities } from '../../db/entities/index.js';
 import { eventRow, listEventsNewestFirst } from '../../db/events.js';
 import { DOMAIN_PREFIX, isAppended, legacyAggregateType, legacyEventType, storedEventTypes } from '../../wire/legacy.js';
+import { EVENT_LOG } from '../auth/index.js';
 import { eventMetadata } from '../context.js';
 import type { RouteDeps } from '../respond.js';
 import { safeString } from '../schemas.js';
 import { compatNotFound } from './errors.js';
-import { parseOr422 } from './routes.js';
+import { parseOr422, secured } from './routes.js';
 import { naiveUtc } from './translate.js';
 
-const SECURED = { config: { scope: 'user' as const }, schema: { hide: true } };
+const SECURED = secured(EVENT_LOG);
 const entityTypes = entities.map((e) => e.singular);
 const object = z.record(z.string(), z.unknown());
 

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { Entity } from '../../db/entity.js';
 import type { Queryable } from '../../db/pool.js';
 import type { EventMetadata } from '../../db/write.js';
+import type { Caller } from '../auth/index.js';
 import type { Writer } from '../respond.js';
 
 /** A wire field that carries a column in other terms. */
@@ -36,11 +37,13 @@ export interface Filter {
   store?: (wire: unknown) => unknown;
 }
 
-/** What the create hook gets: the database, the writer, the event metadata of the request. */
+/** What the create hook gets: the database, the writer, the event metadata and the caller of the request. */
 export interface WriteContext {
   db: Queryable;
   write: Writer;
   metadata: EventMetadata;
+  /** A write of another table than the route's (find-or-create) asks `permits` for it. */
+  caller?: Caller;
 }
 
 export interface ListRoute {

@@ -17,7 +17,11 @@ import { CompatValidationError, compatNotFound } from './errors.js';
 import { listsOf, type Filter, type ListRoute, type Resource, type WriteContext } from './resource.js';
 import { bodySchema, render, toColumns, wireValueSchema } from './translate.js';
 
-const SECURED = { config: { scope: 'user' as const }, schema: { hide: true } };
+/**
+ * A route of the original's, hidden from the OpenAPI document, behind a key that may read
+ * (GET) or write (other methods) each of `tables` (auth/grants.ts).
+ */
+export const secured = (...tables: string[]) => ({ config: { scope: 'user' as const, tables }, schema: { hide: true } });
 const UUID = z.guid();
 
 /** Parses `value` with `schema`, or throws the original's 422. */
@@ -52,7 +56,7 @@ export async function findItem(deps: RouteDeps, r: Resource, key: string, value:
   return findByKey(deps.db, r.entity, { [key]: value });
 }
 
-const writeContext = (req: FastifyRequest, deps: RouteDeps): WriteContext => ({ db: deps.db, write: deps.write, metadata: eventMetadata(req) });
+const writeContext = (req: FastifyRequest, deps: RouteDeps): WriteContext => ({ db: deps.db, write: deps.write, metadata: eventMetadata(req), caller: req.caller });
 
 /** limit / offset / filters of a list, as the original read them: empty filters are ignored. */
 function listQuery(r: Resource, list: ListRoute) {
@@ -100,6 +104,7 @@ export function registerResource(app: FastifyInstance, deps: RouteDeps, r: Resou
   const { entity } = r;
   const itemPath = (key: string) => `${r.path}/:${key}`;
   const routes = r.routes;
+  const SECURED = secured(entity.table);
 
   for (const list of listsOf(r)) {
     if (list.mounted !== 'elsewhere') app.get(list.path ?? r.path, SECURED, listHandler(deps, r, list));

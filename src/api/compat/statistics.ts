@@ -9,10 +9,9 @@ import { evaluationSummary, trainingExampleSummary } from '../../db/domain/stati
 import { metrics } from '../../db/entities/quality.js';
 import type { RouteDeps } from '../respond.js';
 import { compatNotFound } from './errors.js';
-import { parseOr422 } from './routes.js';
+import { parseOr422, secured } from './routes.js';
 import { wireValueSchema } from './translate.js';
 
-const SECURED = { config: { scope: 'user' as const }, schema: { hide: true } };
 
 const agentParams = z.object({ agent_id: z.guid() });
 
@@ -28,7 +27,7 @@ const aggregateQuery = z.object({ start_time: optional(time), end_time: optional
 
 export function registerStatisticsRoutes(app: FastifyInstance, { db }: RouteDeps): void {
   // A static segment: it wins over the resource's `/training-examples/:id` whatever the order.
-  app.get('/training-examples/statistics', SECURED, async () => {
+  app.get('/training-examples/statistics', secured('training_examples'), async () => {
     const s = await trainingExampleSummary(db);
     return {
       total_examples: s.total,
@@ -43,12 +42,12 @@ export function registerStatisticsRoutes(app: FastifyInstance, { db }: RouteDeps
   });
 
   // An agent without evaluations (or unknown) is 0 and nulls, not a 404, as on the original.
-  app.get('/evaluations/agent/:agent_id/stats', SECURED, async (req) => {
+  app.get('/evaluations/agent/:agent_id/stats', secured('evaluations'), async (req) => {
     const { agent_id } = parseOr422(agentParams, req.params, 'path');
     return evaluationSummary(db, agent_id);
   });
 
-  app.get('/metrics/aggregates/:metric_name', SECURED, async (req) => {
+  app.get('/metrics/aggregates/:metric_name', secured(metrics.table), async (req) => {
     const { metric_name } = req.params as { metric_name: string };
     const q = parseOr422(aggregateQuery, req.query, 'query') as { start_time?: string; end_time?: string; agent_id?: string };
     const summary = await metricSummary(db, { name: metric_name, from: q.start_time, to: q.end_time, agentId: q.agent_id });

@@ -62,7 +62,8 @@ async function apiMetrics(app: FastifyInstance, o: ApiMetricsOptions) {
   const pipeline = pipelineGauges(registry, { db: o.db, redis: o.redis, streams: o.streams, timeoutMs: o.scrapeTimeoutMs ?? 1000 });
   const query = o.metricQuery;
   const scope = query ? (req: FastifyRequest) => (namesMetric(req) ? 'user' as const : 'metrics' as const) : 'metrics' as const;
-  app.get('/metrics', { schema: { hide: true }, config: { scope } }, async (req, reply) => {
+  // `tables` counts for the original's metric query only (scope `user`): it reads the metrics table.
+  app.get('/metrics', { schema: { hide: true }, config: { scope, tables: ['metrics'] } }, async (req, reply) => {
     if (query && namesMetric(req)) return query(req, reply);
     await pipeline.refresh();
     return reply.type(registry.contentType).send(await registry.metrics());

@@ -22,9 +22,9 @@ export interface RateLimitOptions {
   identify: Identify;
 }
 
-/** The bucket of a request: `caller:key:<digest prefix>` or `ip:<address>` (IPv6 by /64). */
-export function rateLimitKey(req: FastifyRequest, identify: Identify): string {
-  const caller = identify(req);
+/** The bucket of a request: `caller:<caller id>` (a verified caller: `key:…`, `jwt:<sub>`) or `ip:<address>` (IPv6 by /64). */
+export async function rateLimitKey(req: FastifyRequest, identify: Identify): Promise<string> {
+  const caller = await identify(req);
   // `req.ip` is undefined once the client has gone (its socket destroyed): one shared bucket.
   return caller ? `caller:${caller.id}` : `ip:${sourceOf(req)}`;
 }

@@ -48,17 +48,17 @@ export async function registerConfigRoutes(app: FastifyInstance, deps: RouteDeps
     });
 
   r.get('/api/config/:namespace', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Every entry of a namespace, in key order ([] for an unknown namespace)', params: nsParams, querystring: z.strictObject(pagination), response: { 200: z.array(schemas.response), ...problemResponses } }),
   }, async (req, reply) => sendJson(reply, 200, await listNamespace(db, req.params.namespace, req.query)));
 
   r.get('/api/config/:namespace/:key', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'One entry, with its version as ETag', params: keyParams, response: { 200: schemas.response, ...problemResponses } }),
   }, byKeyHandler(db, entity, label, (k) => name(k as Key)));
 
   r.put('/api/config/:namespace/:key', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({
       tags,
       summary: 'Set an entry: 201 + config_created when new, 200 + config_updated when it exists',
@@ -73,7 +73,7 @@ export async function registerConfigRoutes(app: FastifyInstance, deps: RouteDeps
   });
 
   r.delete('/api/config/:namespace/:key', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Delete an entry (config_deleted)', params: keyParams, headers: conditionalHeaders.pick({ 'if-match': true }), response: { 200: deletedSchema, ...problemResponses } }),
   }, async (req, reply) => {
     const found = await findByKey(db, entity, req.params);

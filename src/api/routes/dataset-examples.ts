@@ -40,7 +40,7 @@ export async function registerDatasetExampleRoutes(app: FastifyInstance, { db, w
   };
 
   r.post('/api/datasets/:id/examples/:example_id', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [datasetExamples.table] },
     schema: secured({
       tags,
       summary: 'Put a training example in a dataset, in a split (dataset_example_created)',
@@ -65,7 +65,7 @@ export async function registerDatasetExampleRoutes(app: FastifyInstance, { db, w
   });
 
   r.delete('/api/datasets/:id/examples/:example_id', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [datasetExamples.table] },
     schema: secured({ tags, summary: 'Take a training example out of a dataset (dataset_example_deleted); the example itself stays', params: linkParams, headers: ifMatchHeaders, response: { 200: deletedSchema, ...problemResponses } }),
   }, async (req, reply) => {
     const { id, example_id } = req.params;
@@ -77,7 +77,7 @@ export async function registerDatasetExampleRoutes(app: FastifyInstance, { db, w
   });
 
   r.get('/api/datasets/:id/examples', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [datasets.table, trainingExamples.table, datasetExamples.table] },
     schema: secured({
       tags,
       summary: 'The training examples of a dataset, each with its split, in the order they were added',
@@ -92,7 +92,7 @@ export async function registerDatasetExampleRoutes(app: FastifyInstance, { db, w
   });
 
   r.get('/api/datasets/:id/split-counts', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [datasets.table, datasetExamples.table] },
     schema: secured({ tags, summary: 'How many examples a dataset has in each split', params: idParams, response: { 200: splitCountsSchema, ...problemResponses } }),
   }, async (req) => {
     const counts = await splitCounts(db, req.params.id);

@@ -36,9 +36,11 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   const base = `/api/${entity.table}`;
   const tags = [entity.table];
   const one = { 200: schemas.response, ...problemResponses };
+  // Reads need <table>:read, writes <table>:write (auth/grants.ts).
+  const config = { scope: 'user' as const, tables: [entity.table] };
 
   r.get(base, {
-    config: { scope: 'user' },
+    config,
     schema: secured({ tags, summary: `List ${entity.table}`, querystring: schemas.list, response: { 200: z.array(schemas.response), ...problemResponses } }),
   }, async (req, reply) => {
     const { limit, offset, cursor, ...filters } = req.query as ListQuery;
@@ -46,7 +48,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   });
 
   r.get(`${base}/:id`, {
-    config: { scope: 'user' },
+    config,
     schema: secured({ tags, summary: `Get one ${entity.singular}`, params: idParams, response: one }),
   }, async (req, reply) => {
     const found = await getEntity(db, entity, req.params.id);
@@ -55,13 +57,13 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   });
 
   r.post(base, {
-    config: { scope: 'user' },
+    config,
     schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
   }, createHandler(entity, write));
 
   for (const method of ['put', 'patch'] as const) {
     r[method](`${base}/:id`, {
-      config: { scope: 'user' },
+      config,
       schema: secured({ tags, summary: `Update a ${entity.singular} (partial: only the fields sent change)`, params: idParams, headers: ifMatch, body: schemas.update, response: one }),
     }, async (req, reply) => {
       const result = await write({
@@ -73,7 +75,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   }
 
   r.delete(`${base}/:id`, {
-    config: { scope: 'user' },
+    config,
     schema: secured({ tags, summary: `Delete a ${entity.singular}`, params: idParams, headers: ifMatch, response: { 200: z.object({ message: z.string() }), ...problemResponses } }),
   }, async (req, reply) => {
     const result = await write({ op: 'delete', entity, id: req.params.id, expectedVersion: expectedVersion(req), metadata: eventMetadata(req) });
@@ -82,7 +84,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
   });
 
   r.get(`${base}/:id/history`, {
-    config: { scope: 'user' },
+    config,
     schema: secured({ tags, summary: `Every event of one ${entity.singular}, oldest first`, params: idParams, querystring: historyQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
   }, async (req, reply) => {
     const page = await entityHistory(db, entity.singular, req.params.id, req.query as z.output<typeof historyQuery>);
@@ -96,7 +98,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
 function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child: Entity, column: string, schemas: EntitySchemas) {
   const { [column]: _ignored, ...listShape } = schemas.list.shape;
   app.withTypeProvider<ZodTypeProvider>().get(`/api/${parent.table}/:id/${child.table}`, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [child.table, parent.table] },
     schema: secured({
       tags: [parent.table],
       summary: `List ${child.table} whose ${column} is this ${parent.singular}`,

@@ -7,6 +7,7 @@ import { notFound, Problem } from '../problems.js';
 import { sendPage } from '../respond.js';
 import { idParams, paging, queryInteger, safeString } from '../schemas.js';
 import type { LogEvent } from '../../wire/message.js';
+import { EVENT_LOG } from '../auth/index.js';
 import { problemResponses, secured } from '../openapi.js';
 
 /**
@@ -40,7 +41,7 @@ export const eventSchema = z.object({
 export async function registerEventRoutes(app: FastifyInstance, opts: { db: Queryable }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/api/events', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [EVENT_LOG] },
     schema: secured({ tags: ['events'], summary: 'The event log, in log order (transaction_id, position)', querystring: eventQuery, response: { 200: z.array(eventSchema), ...problemResponses } }),
   }, async (req, reply) => {
     const page = await listEvents(opts.db, req.query);
@@ -51,7 +52,7 @@ export async function registerEventRoutes(app: FastifyInstance, opts: { db: Quer
   });
 
   r.get('/api/events/:id', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [EVENT_LOG] },
     schema: secured({ tags: ['events'], summary: 'One event', params: idParams, response: { 200: eventSchema, ...problemResponses } }),
   }, async (req, reply) => {
     const body = await getEvent(opts.db, req.params.id);

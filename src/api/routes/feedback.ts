@@ -14,7 +14,7 @@ const { processed: _fixed, ...filters } = schemas.list.shape;
 
 export async function registerFeedbackRoutes(app: FastifyInstance, { db }: RouteDeps) {
   app.withTypeProvider<ZodTypeProvider>().get('/api/feedback/unprocessed', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [feedback.table] },
     schema: secured({
       tags: ['feedback'],
       summary: 'Feedback not yet processed, oldest first (PATCH processed=true to take it off)',

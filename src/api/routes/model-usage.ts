@@ -32,12 +32,12 @@ export async function registerModelUsageRoutes(app: FastifyInstance, { db, write
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(base, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Record the usage of one model request (model_usage_created); 409 if the request id is taken', description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
   }, createHandler(entity, write, (_id, body) => `${base}/${encodeURIComponent(String(body.request_id))}`));
 
   r.get(base, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Usage rows, oldest first, by model and/or agent over [from, to)', querystring: usageQuery, response: { 200: z.array(schemas.response), ...problemResponses } }),
   }, async (req, reply) => {
     const { limit, offset, ...filter } = req.query;
@@ -46,7 +46,7 @@ export async function registerModelUsageRoutes(app: FastifyInstance, { db, write
   });
 
   r.get(`${base}/:request_id`, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'The usage of one request, by its request id', params: requestParams, response: { 200: schemas.response, ...problemResponses } }),
   }, byKeyHandler(db, entity, label, (k) => k.request_id!));
 }

@@ -68,17 +68,17 @@ export async function registerStatisticsRoutes(app: FastifyInstance, { db }: Rou
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/datasets/statistics', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: ['datasets', 'dataset_examples'] },
     schema: secured({ tags: ['datasets'], summary: 'Datasets by status and domain; linked examples by split', querystring: noQuery, response: { 200: datasetStatisticsSchema, ...problemResponses } }),
   }, async () => datasetStatistics(db));
 
   r.get('/api/training_examples/statistics', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: ['training_examples'] },
     schema: secured({ tags: ['training_examples'], summary: 'Training examples by source, domain and quality bucket', querystring: noQuery, response: { 200: trainingExampleStatisticsSchema, ...problemResponses } }),
   }, async () => trainingExampleStatistics(db));
 
   r.get('/api/evaluations/agent/:agent_id/stats', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: ['evaluations'] },
     schema: secured({ tags: ['evaluations'], summary: "An agent's evaluations per metric: count, mean, min and max score", params: z.object({ agent_id: z.guid() }), querystring: noQuery, response: { 200: evaluationStatsSchema, ...problemResponses } }),
   }, async (req) => {
     const stats = await evaluationStats(db, req.params.agent_id);
@@ -87,7 +87,7 @@ export async function registerStatisticsRoutes(app: FastifyInstance, { db }: Rou
   });
 
   r.get('/api/metrics/aggregates/:metric_name', {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [metrics.table] },
     schema: secured({
       tags: ['metrics'],
       summary: 'Per time bucket: count, avg, min, max, p50, p95 of one metric',

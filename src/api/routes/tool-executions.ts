@@ -27,12 +27,12 @@ export async function registerToolExecutionRoutes(app: FastifyInstance, { db, wr
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(base, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Record a tool execution (tool_execution_created)', description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
   }, createHandler(entity, write));
 
   r.get(base, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'List tool executions (filters: tool_id, agent_id, session_id, status, invocation_id), oldest first', querystring: schemas.list, response: { 200: z.array(schemas.response), ...problemResponses } }),
   }, async (req, reply) => {
     const { limit, offset, ...filters } = req.query as { limit: number; offset: number } & Record<string, unknown>;
@@ -40,12 +40,12 @@ export async function registerToolExecutionRoutes(app: FastifyInstance, { db, wr
   });
 
   r.get(`${base}/by-invocation/:invocation_id`, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'One tool execution by its invocation id', params: invocationParams, response: { 200: schemas.response, ...problemResponses } }),
   }, byKeyHandler(db, entity, label, (k) => k.invocation_id!));
 
   r.patch(`${base}/by-invocation/:invocation_id`, {
-    config: { scope: 'user' },
+    config: { scope: 'user', tables: [entity.table] },
     schema: secured({ tags, summary: 'Update a tool execution by its invocation id (partial); a status change emits tool_execution_<status>', params: invocationParams, headers: ifMatchHeaders, body: schemas.update, response: { 200: schemas.response, ...problemResponses } }),
   }, async (req, reply) => {
     const found = await findByKey(db, entity, req.params);

@@ -1,0 +1,94 @@
+/**
+ * JWT bearer tokens (RFC 7519, signed: JWS compact), verified with jose against the
+ * issuer's key set: fetched from L01_JWT_JWKS_URL, or given (L01_JWT_JWKS, L01_JWT_JWKS_FILE).
+ *
+ *   signature      a key of the set, by `kid`, with an algorithm of L01_JWT_ALGORITHMS
+ *                  (asymmetric only: never `none`, never HS*: a key set holds public keys)
+ *   iss, aud       must be L01_JWT_ISSUER and one of L01_JWT_AUDIENCE
+ *   exp, nbf       exp required; both with L01_JWT_CLOCK_TOLERANCE_S of clock skew
+ *   sub            required: the caller is `jwt:<sub>` (one issuer, so `sub` is unambiguous)
+ *   scope / scp    the caller's grants (grants.ts)
+ *
+ * The fetched set is cached L01_JWT_JWKS_CACHE_MS. A token with a `kid` the cache does not
+ * hold makes jose fetch the set again, at most once per L01_JWT_JWKS_COOLDOWN_MS: a key the
+ * issuer adds is picked up by its first token, and a key it removes stops working at the
+ * next fetch (an unknown `kid`, or the cache expiring). So rotation needs no restart; an
+ * issuer should publish a new key a cooldown before signing with it.
+ *
+ * A set that cannot be fetched (down, timeout after L01_JWT_JWKS_TIMEOUT_MS, not 200, not
+ * a key set) is a dependency failing: 503, and not the caller's failed credential. Anything
+ * wrong with the token itself is a 401 naming what (expired, issuer, audience…), never the
+ * expected values or the verification error's text.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JwtConfig } from '../../config.js';
+import { unavailable, type Problem } from '../problems.js';
+import { grantsOfClaims, type Caller } from './grants.js';
+
+/**
+ * What a JWT proved: a caller; or why it is refused (the 401's detail: a failed credential
+ * for attempts.ts); or that its key set could not be had (the 503, with the cause to log).
+ */
+export type JwtVerdict = { caller: Caller } | { refused: string } | { unavailable: Problem; cause: string };
+
+/** A token shaped like a JWS compact serialization: a base64url JSON header (`{"…`), payload, signature (empty for `none`). */
+const COMPACT_JWS = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+export const looksLikeJwt = (token: string): boolean => COMPACT_JWS.test(token);
+
+/** A `sub` usable as an id in event metadata: printable, bounded. */
+const SUBJECT = /^[\x21-\x7e]{1,200}$/;
+
+class JwksUnavailable extends Error {}
+
+/** The fetched key set, its fetch failures told apart from what is wrong with a token. */
+function remoteKeys(c: JwtConfig & { jwks: { url: URL } }): JWTVerifyGetKey {
+  const keys = createRemoteJWKSet(c.jwks.url, { timeoutDuration: c.jwksTimeoutMs, cooldownDuration: c.jwksCooldownMs, cacheMaxAge: c.jwksCacheMs });
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (err) {
+      // No key for this kid/alg, or two: the token's problem. Anything else came from fetching the set.
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) throw err;
+      throw new JwksUnavailable((err as Error).message, { cause: err });
+    }
+  };
+}
+
+function refusal(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'token expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return `token has no ${err.claim} claim`;
+    if (err.claim === 'nbf') return 'token not yet valid';
+    if (err.claim === 'iss') return 'token issuer not accepted';
+    if (err.claim === 'aud') return 'token audience not accepted';
+    return `token claim ${err.claim} not accepted`;
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return 'token algorithm not accepted';
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+    return 'token signature not verified by any key of the issuer';
+  }
+  return 'invalid token';
+}
+
+export type JwtVerifier = (token: string) => Promise<JwtVerdict>;
+
+export function jwtVerifier(c: JwtConfig): JwtVerifier {
+  const keys = 'url' in c.jwks ? remoteKeys(c as JwtConfig & { jwks: { url: URL } }) : createLocalJWKSet(c.jwks.keys);
+  const options = {
+    issuer: c.issuer,
+    audience: c.audience,
+    algorithms: c.algorithms,
+    clockTolerance: c.clockToleranceS,
+    requiredClaims: ['exp', 'sub'],
+  };
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, options);
+      if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) return { refused: 'token sub claim not usable' };
+      return { caller: { id: `jwt:${payload.sub}`, grants: grantsOfClaims(payload.scope, payload.scp) } };
+    } catch (err) {
+      if (err instanceof JwksUnavailable) return { unavailable: unavailable("the token issuer's key set (L01_JWT_JWKS_URL)"), cause: err.message };
+      return { refused: refusal(err) };
+    }
+  };
+}
