@@ -166,12 +166,14 @@ export function createAuth(o: AuthOptions): Auth {
   /** The caller of a request that presents a token, the attempt counted; a 429 while its address is locked. */
   const judge = async (req: FastifyRequest): Promise<Caller | Problem> => {
     const v = (await verdict(req))!;
-    const caller = 'caller' in v ? v.caller : null;
-    const locked = limiter.refusal(req, caller);
+    const locked = limiter.refusal(req, 'caller' in v ? v.caller : null);
     if (locked) return locked;
-    if (caller) limiter.succeeded(req, caller);
-    else if ('failed' in v && v.failed) limiter.failed(req, presentedToken(req.headers)!);
-    return caller ?? (v as { problem: Problem }).problem;
+    if ('caller' in v) {
+      limiter.succeeded(req, v.caller);
+      return v.caller;
+    }
+    if (v.failed) limiter.failed(req, presentedToken(req.headers)!);
+    return v.problem;
   };
 
   return {

@@ -41,8 +41,8 @@ const SUBJECT = /^[\x21-\x7e]{1,200}$/;
 class JwksUnavailable extends Error {}
 
 /** The fetched key set, its fetch failures told apart from what is wrong with a token. */
-function remoteKeys(c: JwtConfig & { jwks: { url: URL } }): JWTVerifyGetKey {
-  const keys = createRemoteJWKSet(c.jwks.url, { timeoutDuration: c.jwksTimeoutMs, cooldownDuration: c.jwksCooldownMs, cacheMaxAge: c.jwksCacheMs });
+function remoteKeys(url: URL, c: JwtConfig): JWTVerifyGetKey {
+  const keys = createRemoteJWKSet(url, { timeoutDuration: c.jwksTimeoutMs, cooldownDuration: c.jwksCooldownMs, cacheMaxAge: c.jwksCacheMs });
   return async (header, token) => {
     try {
       return await keys(header, token);
@@ -73,7 +73,7 @@ function refusal(err: unknown): string {
 export type JwtVerifier = (token: string) => Promise<JwtVerdict>;
 
 export function jwtVerifier(c: JwtConfig): JwtVerifier {
-  const keys = 'url' in c.jwks ? remoteKeys(c as JwtConfig & { jwks: { url: URL } }) : createLocalJWKSet(c.jwks.keys);
+  const keys = 'url' in c.jwks ? remoteKeys(c.jwks.url, c) : createLocalJWKSet(c.jwks.keys);
   const options = {
     issuer: c.issuer,
     audience: c.audience,
