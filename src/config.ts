@@ -23,6 +23,12 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/l01'),
+  /**
+   * A streaming replica of DATABASE_URL for what GET and HEAD requests read (db/pool.ts
+   * readRouting). Writes, the lookups writes make, readiness and the relay use the primary.
+   * Unset: everything reads the primary. A GET right after a write may not see it yet.
+   */
+  DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   L01_API_KEY: keyList,
   L01_API_KEYS: keyList,
