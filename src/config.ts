@@ -83,6 +83,18 @@ const schema = z.object({
   L01_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000_000),
   L01_RATE_LIMIT_WINDOW_MS: positiveInt.default(10_000),
   /**
+   * API processes behind the one port (node:cluster, supervisor.ts); connection limits and
+   * the in-flight body budget are per process.
+   */
+  L01_API_PROCESSES: positiveInt.max(64).default(1),
+  /**
+   * Where rate-limit counters live: `memory` (per process) or `redis` (shared by every API
+   * process and host using the same Redis and prefix). Default: `redis` when
+   * L01_API_PROCESSES > 1, else `memory`. A Redis that fails or is slower than 250 ms lets
+   * the request through: limits never stop writes.
+   */
+  L01_RATE_LIMIT_STORE: z.enum(['memory', 'redis']).optional(),
+  /**
    * Different wrong tokens (bearer, X-API-Key or admin login) per client IP per window, per
    * API process; past it, that IP gets 429 (with Retry-After) for any credential it has not
    * already used successfully, until the window ends (api/auth/attempts.ts). 0 turns it off.
@@ -185,8 +197,9 @@ const schema = z.object({
   L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
 });
 
-export type Config = Omit<z.output<typeof schema>, 'L01_HOST'> & {
+export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_RATE_LIMIT_STORE'> & {
   L01_HOST: string;
+  L01_RATE_LIMIT_STORE: 'memory' | 'redis';
   /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
   tokens: ReadonlyArray<{ token: string; scope: 'user' | 'admin' }>;
 };
@@ -222,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     L01_HOST: c.L01_HOST ?? (c.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    L01_RATE_LIMIT_STORE: c.L01_RATE_LIMIT_STORE ?? (c.L01_API_PROCESSES > 1 ? 'redis' : 'memory'),
     tokens: [
       ...user.map((token) => ({ token, scope: 'user' as const })),
       ...admin.map((token) => ({ token, scope: 'admin' as const })),

@@ -1,4 +1,5 @@
 /** The API process: `npm run start:api`. Builds the app from its dependencies and serves it. */
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './api/app.js';
 import { createPool } from './db/pool.js';
@@ -21,7 +22,10 @@ publishQueue.on('error', (err) => log.debug({ err: err.message }, 'bullmq connec
 const app = await buildApp({ config, db, readDb, redis, logger: log, onCommit: createCommitSignal(db), publishQueue });
 
 stopWithSupervisor();
-closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+// One of several API processes (supervisor.ts): a Ctrl-C to the terminal's process group
+// reaches it as well as the supervisor, which then sends SIGTERM; stop once, on that.
+if (cluster.isWorker) process.on('SIGINT', () => {});
+closeWithGrace({ delay: 10_000, logger: log, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'closing after an error');
   else log.info({ signal }, 'shutting down');
   await app.close();

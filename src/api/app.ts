@@ -36,6 +36,7 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
+    Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES'>>;
   /** The primary: every write, the relay's tables, readiness. */
   db: Queryable;
@@ -175,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identify: auth.identify,
     max: deps.config.L01_RATE_LIMIT_MAX,
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
+    redis: deps.config.L01_RATE_LIMIT_STORE === 'redis' && deps.config.REDIS_URL
+      ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' } : undefined,
   });
   app.addHook('onRequest', auth.requireScope);
   const write = writer(groupCommit(deps.db, {
