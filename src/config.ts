@@ -37,6 +37,12 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/l01'),
+  /**
+   * A streaming replica of DATABASE_URL for what GET and HEAD requests read (db/pool.ts
+   * readRouting). Writes, the lookups writes make, readiness and the relay use the primary.
+   * Unset: everything reads the primary. A GET right after a write may not see it yet.
+   */
+  DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   L01_API_KEY: keyList,
   L01_API_KEYS: keyList,
@@ -126,6 +132,18 @@ const schema = z.object({
    */
   L01_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(1_000_000),
   L01_RATE_LIMIT_WINDOW_MS: positiveInt.default(10_000),
+  /**
+   * API processes behind the one port (node:cluster, supervisor.ts); connection limits and
+   * the in-flight body budget are per process.
+   */
+  L01_API_PROCESSES: positiveInt.max(64).default(1),
+  /**
+   * Where rate-limit counters live: `memory` (per process) or `redis` (shared by every API
+   * process and host using the same Redis and prefix). Default: `redis` when
+   * L01_API_PROCESSES > 1, else `memory`. A Redis that fails or is slower than 250 ms lets
+   * the request through: limits never stop writes.
+   */
+  L01_RATE_LIMIT_STORE: z.enum(['memory', 'redis']).optional(),
   /**
    * Different wrong tokens (bearer, X-API-Key or admin login) per client IP per window, per
    * API process; past it, that IP gets 429 (with Retry-After) for any credential it has not
@@ -250,8 +268,9 @@ export interface TokenSpec {
   expires?: Date;
 }
 
-export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_KEYS'> & {
+export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_KEYS' | 'L01_RATE_LIMIT_STORE'> & {
   L01_HOST: string;
+  L01_RATE_LIMIT_STORE: 'memory' | 'redis';
   /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
   tokens: ReadonlyArray<TokenSpec>;
   /** JWT bearer tokens; undefined: off. */
@@ -370,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     L01_HOST: c.L01_HOST ?? (c.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    L01_RATE_LIMIT_STORE: c.L01_RATE_LIMIT_STORE ?? (c.L01_API_PROCESSES > 1 ? 'redis' : 'memory'),
     tokens: [
       ...user.map((token) => ({ token, scope: 'user' as const })),
       ...admin.map((token) => ({ token, scope: 'admin' as const })),

@@ -1,4 +1,5 @@
 /** The API process: `npm run start:api`. Builds the app from its dependencies and serves it. */
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './api/app.js';
 import { createPool } from './db/pool.js';
@@ -11,18 +12,24 @@ import { createRedis } from './redis.js';
 const { config, log } = await startProcess('l01-api');
 
 const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api' }, log);
+const readDb = config.DATABASE_READ_URL
+  ? createPool({ url: config.DATABASE_READ_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api-reads' }, log)
+  : undefined;
 const redis = createRedis(config.REDIS_URL, log, 'l01-api');
 // The dashboard's read-only view of the publish queue (/admin/queues); the workers own its jobs.
 const publishQueue = createPublishQueue(config);
 publishQueue.on('error', (err) => log.debug({ err: err.message }, 'bullmq connection error (dashboard)'));
-const app = await buildApp({ config, db, redis, logger: log, onCommit: createCommitSignal(db), publishQueue });
+const app = await buildApp({ config, db, readDb, redis, logger: log, onCommit: createCommitSignal(db), publishQueue });
 
 stopWithSupervisor();
-closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+// One of several API processes (supervisor.ts): a Ctrl-C to the terminal's process group
+// reaches it as well as the supervisor, which then sends SIGTERM; stop once, on that.
+if (cluster.isWorker) process.on('SIGINT', () => {});
+closeWithGrace({ delay: 10_000, logger: log, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'closing after an error');
   else log.info({ signal }, 'shutting down');
   await app.close();
-  await Promise.allSettled([db.end(), redis.quit(), publishQueue.close()]);
+  await Promise.allSettled([db.end(), readDb?.end(), redis.quit(), publishQueue.close()]);
 });
 
 await app.listen({ host: config.L01_HOST, port: config.L01_PORT });

@@ -8,8 +8,14 @@
  * runtime.ts, and keeps them running. A child that dies is restarted after 500 ms (a crash
  * loop backs off to 5 s); SIGTERM/SIGINT is passed to the children, and the supervisor
  * exits when they have stopped (or kills them after 15 s).
+ *
+ * `L01_API_PROCESSES=N` (N > 1) runs N API processes behind the one port with node:cluster
+ * (this process holds the listening socket and hands connections round-robin to them);
+ * one that dies is restarted like any child while the others keep serving. Rate limits are
+ * then shared through Redis (config.ts L01_RATE_LIMIT_STORE).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from './entry.js';
 import { nodeArgs, processEnv } from './runtime.js';
@@ -30,30 +36,49 @@ if (unknown.length > 0) {
 }
 const names: Name[] = asked.length > 0 ? [...new Set(asked as Name[])] : ['api', 'worker'];
 
-const { log } = await startProcess('l01-supervisor');
+const { config, log } = await startProcess('l01-supervisor');
+const apiProcesses = config.L01_API_PROCESSES;
+
+/** One child: `api`, `worker`, or `api.<n>` with several API processes. */
+interface Instance {
+  name: Name;
+  key: string;
+}
 
 let stopping = false;
-const running = new Map<Name, ChildProcess>();
-const recentCrashes = new Map<Name, number[]>();
+const running = new Map<string, ChildProcess>();
+const recentCrashes = new Map<string, number[]>();
 
-function start(name: Name): void {
+function spawnChild(name: Name): ChildProcess {
+  const file = CHILDREN[name];
+  const env = { ...process.env, ...processEnv(file) };
+  if (name === 'api' && apiProcesses > 1) {
+    // A cluster worker shares the supervisor's process group, so a Ctrl-C reaches it too:
+    // server.ts ignores SIGINT there and stops on the SIGTERM sent below.
+    cluster.setupPrimary({ exec: file, execArgv: nodeArgs(file) });
+    return cluster.fork(env).process;
+  }
   // Own process group: a Ctrl-C or group signal reaches the supervisor only, which then
   // stops each child exactly once. A child whose supervisor vanishes stops itself (IPC disconnect).
-  const child = fork(CHILDREN[name], [], { execArgv: nodeArgs(CHILDREN[name]), env: { ...process.env, ...processEnv(CHILDREN[name]) }, detached: true });
-  running.set(name, child);
-  log.info({ child: name, pid: child.pid }, 'started');
+  return fork(file, [], { execArgv: nodeArgs(file), env, detached: true });
+}
+
+function start({ name, key }: Instance): void {
+  const child = spawnChild(name);
+  running.set(key, child);
+  log.info({ child: key, pid: child.pid }, 'started');
   child.on('exit', (code, signal) => {
-    running.delete(name);
+    running.delete(key);
     if (stopping) {
       if (running.size === 0) process.exit(0);
       return;
     }
     const now = Date.now();
-    const crashes = [...(recentCrashes.get(name) ?? []).filter((t) => now - t < 30_000), now];
-    recentCrashes.set(name, crashes);
+    const crashes = [...(recentCrashes.get(key) ?? []).filter((t) => now - t < 30_000), now];
+    recentCrashes.set(key, crashes);
     const delay = crashes.length > 5 ? 5000 : 500;
-    log.warn({ child: name, code, signal, restartInMs: delay }, 'child exited; restarting');
-    setTimeout(() => !stopping && start(name), delay);
+    log.warn({ child: key, code, signal, restartInMs: delay }, 'child exited; restarting');
+    setTimeout(() => !stopping && start({ name, key }), delay);
   });
 }
 
@@ -75,4 +100,7 @@ process.on('SIGTERM', () => stop('SIGTERM'));
 const parent = process.ppid;
 setInterval(() => process.ppid !== parent && stop('SIGTERM'), 1000).unref();
 process.on('SIGINT', () => stop('SIGINT'));
-for (const name of names) start(name);
+for (const name of names) {
+  const count = name === 'api' ? apiProcesses : 1;
+  for (let n = 1; n <= count; n++) start({ name, key: count > 1 ? `${name}.${n}` : name });
+}

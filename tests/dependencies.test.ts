@@ -20,12 +20,12 @@ const NOWHERE_POSTGRES = 'postgres://postgres@127.0.0.1:1/l01';
 const NOWHERE_REDIS = 'redis://127.0.0.1:1';
 const database = useTestDatabase();
 
-async function appWith(databaseUrl: string, redisUrl: string) {
+async function appWith(databaseUrl: string, redisUrl: string, env: NodeJS.ProcessEnv = {}) {
   const logger = pino({ level: 'silent' });
   const db: pg.Pool = createPool({ url: databaseUrl, size: 2, timeoutMs: 2000, name: 'l01-test-deps' }, logger);
   const redis: Redis = createRedis(redisUrl, logger, 'l01-test-deps');
   if (redisUrl !== NOWHERE_REDIS && redis.status !== 'ready') await once(redis, 'ready');
-  const app = await buildApp({ config: loadConfig({ NODE_ENV: 'test' }), db, redis, logger });
+  const app = await buildApp({ config: loadConfig({ NODE_ENV: 'test', REDIS_URL: redisUrl, ...env }), db, redis, logger });
   await app.ready();
   return { app, close: async () => (await app.close(), await db.end(), redis.disconnect()) };
 }
@@ -79,5 +79,17 @@ describe('Redis unreachable', () => {
   it('writes still commit: Postgres is the source of truth, the outbox holds the events', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/agents', headers: AUTH, payload: { name: 'a', agent_type: 'b' } });
     expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it('rate limits counted in Redis (several API processes) let requests through rather than refuse them', async () => {
+    const shared = await appWith(database.url, NOWHERE_REDIS, { L01_RATE_LIMIT_STORE: 'redis', L01_RATE_LIMIT_MAX: '1' });
+    try {
+      for (const name of ['first', 'second']) {
+        const res = await shared.app.inject({ method: 'POST', url: '/api/agents', headers: AUTH, payload: { name, agent_type: 'b' } });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+    } finally {
+      await shared.close();
+    }
   });
 });

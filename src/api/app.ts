@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
-import type { Queryable } from '../db/pool.js';
+import { readRouting, type Queryable } from '../db/pool.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
@@ -36,8 +36,12 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
+    Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>>;
+  /** The primary: every write, the relay's tables, readiness. */
   db: Queryable;
+  /** A streaming replica (`DATABASE_READ_URL`) for what GET and HEAD handlers read; none: the primary. */
+  readDb?: Queryable;
   redis: Redis;
   logger: Logger;
   /** Called after each committed write (the relay's wake-up signal). */
@@ -126,6 +130,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(sendProblem);
 
+  // GET and HEAD handlers read the replica when there is one (db/pool.ts readRouting); the
+  // routes are given `reads.db`, which is the primary everywhere else.
+  const reads = readRouting(deps.db, deps.readDb);
+  if (deps.readDb) {
+    app.addHook('onRoute', (route) => {
+      if (![route.method].flat().every((m) => m === 'GET' || m === 'HEAD')) return;
+      const handler = route.handler;
+      route.handler = function (this: FastifyInstance, req, reply) {
+        return reads.inRead(() => handler.call(this, req, reply));
+      };
+    });
+  }
+
   app.setNotFoundHandler((req, reply) =>
     reply
       .code(404)
@@ -159,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identify: auth.identify,
     max: deps.config.L01_RATE_LIMIT_MAX,
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
+    redis: deps.config.L01_RATE_LIMIT_STORE === 'redis' && deps.config.REDIS_URL
+      ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' } : undefined,
   });
   app.addHook('onRequest', auth.requireScope);
   const write = writer(groupCommit(deps.db, {
@@ -167,15 +186,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES,
   }), deps.onCommit);
   const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
-  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: deps.db, write }) });
-  await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
-  await registerEventRoutes(app, { db: deps.db });
-  await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
-  await registerEntityRoutes(app, { db: deps.db, write });
-  await registerDomainRoutes(app, { db: deps.db, write });
-  await registerCompat(app, { db: deps.db, write });
+  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: reads.db, write }) });
+  await registerHealthRoutes(app, { db: deps.db, replica: deps.readDb, redis: deps.redis });
+  await registerEventRoutes(app, { db: reads.db });
+  await registerDeadLetterRoutes(app, { db: reads.db, onCommit: deps.onCommit });
+  await registerEntityRoutes(app, { db: reads.db, write });
+  await registerDomainRoutes(app, { db: reads.db, write });
+  await registerCompat(app, { db: reads.db, write });
   await registerAdmin(app, {
-    auth, db: deps.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
+    auth, db: reads.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',
   });
   return app;

@@ -30,10 +30,12 @@ export interface TestApp {
 export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl, REDIS_URL: inject('redisUrl') });
   const db = createPool({ url: databaseUrl, size: 4, timeoutMs: 10_000, name: 'l01-test' }, logger);
+  // As server.ts: GETs read the replica when DATABASE_READ_URL names one.
+  const readDb = config.DATABASE_READ_URL ? createPool({ url: config.DATABASE_READ_URL, size: 4, timeoutMs: 10_000, name: 'l01-test-reads' }, logger) : undefined;
   const redis = createRedis(config.REDIS_URL, logger, 'l01-test');
   // The client refuses commands until connected (no offline queue): readiness would say 503.
   if (redis.status !== 'ready') await once(redis, 'ready');
-  const app = await buildApp({ config, db, redis, logger });
+  const app = await buildApp({ config, db, readDb, redis, logger });
   await app.ready();
   return {
     app,
@@ -43,6 +45,7 @@ export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv =
     async close() {
       await app.close();
       await db.end();
+      await readDb?.end();
       redis.disconnect();
     },
   };

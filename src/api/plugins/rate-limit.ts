@@ -6,10 +6,16 @@
  * front (Fastify's `trustProxy`): a client cannot pick its own with X-Forwarded-For.
  *
  * The hook is added at app level, before the auth hook, so refused tokens are counted too.
- * The store is in memory, per process, on purpose: a request never waits on Redis (a Redis
- * outage must not stop writes); with N API processes a caller gets N budgets.
+ * The counters live in memory, per process, unless `redis` is given (L01_RATE_LIMIT_STORE,
+ * the default with several API processes): then every process and host on that Redis
+ * shares them, through @fastify/rate-limit's own Lua counter, on a client of their own
+ * whose commands give up after 250 ms. A Redis that fails or stalls lets the request
+ * through (`skipOnError`): a limit must never stop writes.
  */
 import rateLimit from '@fastify/rate-limit';
+import type { Logger } from 'pino';
+import { withTimeout } from '../../lib/time.js';
+import { createRedis } from '../../redis.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../problems.js';
@@ -20,6 +26,8 @@ export interface RateLimitOptions {
   max: number;
   windowMs: number;
   identify: Identify;
+  /** Shared counters: this Redis, under `<prefix>ratelimit:`. None: in memory, per process. */
+  redis?: { url: string; prefix: string };
 }
 
 /** The bucket of a request: `caller:<caller id>` (a verified caller: `key:…`, `jwt:<sub>`) or `ip:<address>` (IPv6 by /64). */
@@ -34,8 +42,16 @@ const exempt = (req: FastifyRequest) => /^\/health(\/|$)/.test(req.routeOptions.
 
 async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
   if (opts.max === 0) return;
+  const shared = opts.redis ? createRedis(opts.redis.url, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
+  if (shared) {
+    app.addHook('onClose', async () => void shared.disconnect());
+    // Counting from the first request when Redis is there (connection errors meanwhile are
+    // retried); a Redis that is not lets the app start anyway, 5 s later, uncounted until it comes.
+    await withTimeout(new Promise((ready) => shared.once('ready', ready)), 5000, 'rate-limit redis').catch(() => {});
+  }
   await app.register(rateLimit, {
     global: false,
+    ...(shared ? { redis: shared, nameSpace: `${opts.redis!.prefix}ratelimit:`, skipOnError: true } : {}),
     max: opts.max,
     timeWindow: opts.windowMs,
     keyGenerator: (req) => rateLimitKey(req, opts.identify),

@@ -23,26 +23,46 @@ async function probe<T>(p: () => Promise<T>): Promise<{ ok: true; value: T } | {
  * noeviction), both read from INFO each time (workers/redis-watch.ts); and while its
  * streams are behind the event log (Redis lost data), which the relay leader says on its
  * own database session until it has healed them (outbox/leadership.ts). The reason is in
- * `problems`.
+ * `problems`. With a read replica configured, it must answer too (GETs read it), and its
+ * replay lag is reported.
  */
-export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Queryable; redis: Redis }) {
+/**
+ * The read replica's condition: it answers, and how far its replay lags the primary's last
+ * commit it has seen (null when it has replayed nothing yet). A replica that is really a
+ * primary is refused: GETs would read a database the writes never reach.
+ */
+async function replicaLag(replica: Queryable): Promise<number | null> {
+  const { rows } = await replica.query<{ standby: boolean; lag_ms: string | null }>(
+    `SELECT pg_is_in_recovery() AS standby,
+            round(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::text AS lag_ms`,
+  );
+  if (!rows[0]!.standby) throw new Error('DATABASE_READ_URL is not a standby');
+  return rows[0]!.lag_ms === null ? null : Number(rows[0]!.lag_ms);
+}
+
+export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Queryable; replica?: Queryable; redis: Redis }) {
   app.get('/health/live', { schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs' } }, async () => ({
     status: 'healthy',
     timestamp: new Date().toISOString(),
   }));
 
   app.get('/health/ready', { schema: { tags: ['health'], summary: 'Readiness: 503 naming the dependency that is down or cannot be trusted with events' } }, async (_req, reply) => {
-    const [database, redis] = await Promise.all([
+    const [database, redis, replica] = await Promise.all([
       probe(() => leaderNote(opts.db)),
       probe(async () => redisProblem(await readRedisCondition(opts.redis))),
+      opts.replica ? probe(() => replicaLag(opts.replica!)) : undefined,
     ]);
     const streamsNote = database.ok ? database.value : null;
     const redisProblemText = !redis.ok ? null : redis.value ?? (streamsNote ? `${streamsNote} (the relay leader says)` : null);
     const redisOk = redis.ok && redisProblemText === null;
-    const healthy = database.ok && redisOk;
+    const healthy = database.ok && redisOk && replica?.ok !== false;
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
-      checks: { database: database.ok ? 'healthy' : 'unhealthy', redis: redisOk ? 'healthy' : 'unhealthy' },
+      checks: {
+        database: database.ok ? 'healthy' : 'unhealthy', redis: redisOk ? 'healthy' : 'unhealthy',
+        ...(replica ? { replica: replica.ok ? 'healthy' : 'unhealthy' } : {}),
+      },
+      ...(replica?.ok ? { replica_lag_ms: replica.value } : {}),
       ...(redisProblemText ? { problems: { redis: redisProblemText } } : {}),
       timestamp: new Date().toISOString(),
     });

@@ -176,8 +176,8 @@ const BASE_ENV: Env = {
 };
 
 let serial = 0;
-function spawnService(kind: 'api' | 'worker', entry: string, env: Env): Service {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+function spawnService(kind: 'api' | 'worker' | 'supervisor', entry: string, env: Env, args: string[] = []): Service {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: ROOT,
     env: { ...BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -212,6 +212,24 @@ export async function startApi(env: Env): Promise<Api> {
     if (Date.now() > deadline) throw new Error(`API did not start within 30 s\n${service.tail()}`);
     await sleep(100);
   }
+}
+
+/**
+ * `L01_API_PROCESSES=n` API processes behind one free port, under the real supervisor
+ * (`node --import tsx src/supervisor.ts api`); its output includes theirs. Resolves once
+ * all n listen.
+ */
+export async function startApiProcesses(env: Env, n: number): Promise<Api> {
+  const port = await freePort();
+  const service = spawnService('supervisor', 'src/supervisor.ts', { LOG_LEVEL: 'info', ...env, L01_API_PROCESSES: String(n), L01_PORT: String(port) }, ['api']) as Api;
+  service.baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (service.logs.filter((l) => l.msg?.startsWith('Server listening')).length < n) {
+    if (!service.alive) throw new Error(`supervisor exited during start\n${service.tail()}`);
+    if (Date.now() > deadline) throw new Error(`${n} API processes did not start within 60 s\n${service.tail()}`);
+    await sleep(100);
+  }
+  return service;
 }
 
 /**

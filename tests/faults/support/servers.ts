@@ -245,6 +245,59 @@ export async function startPostgres(): Promise<PostgresCluster> {
   };
 }
 
+export interface ReplicaCluster {
+  url: string;
+  port: number;
+  /** Stops it and removes its directory. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A hot standby of `primary`, streaming from it: `pg_basebackup -R` (which writes
+ * primary_conninfo and standby.signal) into a temp dir, started on a free port. Returns when
+ * it accepts read-only connections.
+ */
+export async function startReplica(primary: PostgresCluster): Promise<ReplicaCluster> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'l01-pg-replica-'));
+  const data = join(dir, 'data');
+  const log = join(dir, 'postgres.log');
+  if (isRoot()) execFileSync('chown', ['postgres:postgres', dir]);
+  const [cmd, args] = asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+  await run(cmd, args);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=200`;
+  await pgCtl(['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
+  const destroy = async () => {
+    await pgCtl(['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const unregister = register({
+    async: destroy,
+    sync: () => {
+      const [c, a] = asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      execFileSync(c, a, { stdio: 'ignore' });
+    },
+  });
+  const url = `postgres://postgres@127.0.0.1:${port}/l01`;
+  await until('replica', async () => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+      return rows[0]!.standby ? true : undefined;
+    } finally {
+      await c.end();
+    }
+  }, 60_000);
+  return {
+    url, port,
+    drop: async () => {
+      unregister();
+      await destroy();
+    },
+  };
+}
+
 /** A fresh, migrated database on the shared test server (only ever created and dropped). */
 export async function sharedDatabase(prefix = 'l01_faults'): Promise<Database> {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
