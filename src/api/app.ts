@@ -175,7 +175,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDomainRoutes(app, { db: deps.db, write });
   await registerCompat(app, { db: deps.db, write });
   await registerAdmin(app, {
-    auth, db: deps.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
+    auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams,
+    onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',
   });
   return app;
