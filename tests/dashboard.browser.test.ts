@@ -3,7 +3,9 @@
  * the API listening on a real port and the real worker process. An event too large for
  * L01_MAX_MESSAGE_BYTES is dead-lettered by the relay; the operator logs in with the admin
  * token, sees it on /admin/dead-letters, looks at the queue board, clicks Retry, and a
- * worker with a normal limit publishes it (marked replayed).
+ * worker with a normal limit publishes it (marked replayed). Then the overview: the relay
+ * partition's leader and the streams with a consumer group, updating live as events are
+ * written and when the relay stops.
  *
  * Screenshots go to tests/artifacts/ (gitignored). Skipped, saying so, where
  * /usr/bin/chromium is absent.
@@ -80,16 +82,8 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       await worker.stop();
     }
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const profile = mkdtempSync(join(tmpdir(), 'l01-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1400, height: 800 },
-    });
+    const { context, page, close } = await openBrowser();
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
 
       // 2. No session: the page sends the browser to the login form; the token goes in the form body.
       await page.goto(`${base}/admin/dead-letters`);
@@ -139,8 +133,79 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       expect(await row.innerText()).toContain('published');
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-published.png'), fullPage: true });
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
+    }
+  });
+
+  it('the overview shows the relay partition and the streams, and follows them live', { timeout: 120_000 }, async () => {
+    const global = globalStream({ prefix, channelPrefix: prefix });
+    const worker = await startWorker(workerEnv());
+    const { page, close } = await openBrowser();
+    try {
+      // 1. Events published; a consumer group that has read one entry and acknowledged none.
+      for (const name of ['overview-1', 'overview-2']) expect((await post({ name, agent_type: 'dashboard' })).status).toBe(201);
+      await waitFor(async () => (await db.query('SELECT 1 FROM outbox')).rowCount === 0, 30_000, 'the relay to publish');
+      await redis.xgroup('CREATE', global, 'dashboard-readers', '0');
+      await redis.xreadgroup('GROUP', 'dashboard-readers', 'reader-1', 'COUNT', 1, 'STREAMS', global, '>');
+      const length = await redis.xlen(global);
+      const { rows: [leader] } = await db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'l01-relay-leader%'`);
+
+      // 2. Logging in lands on the overview: the partition's leader, the stream and its group.
+      await page.goto(`${base}/admin`);
+      expect(new URL(page.url()).pathname).toBe('/admin/login');
+      await page.fill('input[name=token]', adminKey);
+      await Promise.all([page.waitForURL(`${base}/admin/overview`), page.click('button[type=submit]')]);
+      const partition = page.locator('tr[data-partition="0"]');
+      expect(await partition.locator('td[data-field=leader]').innerText()).toContain(`pid ${leader!.pid}`);
+      expect(await partition.locator('td[data-field=backlog]').innerText()).toBe('0');
+      const lengthCell = page.locator(`tr[data-stream="${global}"] td[data-field=length]`);
+      const group = page.locator(`tr[data-stream="${global}"][data-group="dashboard-readers"]`);
+      expect(await lengthCell.innerText()).toBe(String(length));
+      expect(await group.locator('td[data-field=lag]').innerText()).toBe(String(length - 1));
+      expect(await group.locator('td[data-field=pending]').innerText()).toBe('1');
+      expect(await group.locator('td[data-field=consumers]').innerText()).toContain('reader-1');
+
+      // 3. More events: the page follows without reloading (a value set on the window survives).
+      await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+      for (const name of ['overview-3', 'overview-4', 'overview-5']) expect((await post({ name, agent_type: 'dashboard' })).status).toBe(201);
+      await page.locator(`tr[data-stream="${global}"] td[data-field=length]`, { hasText: new RegExp(`^${length + 3}$`) }).waitFor({ timeout: 30_000 });
+      await group.locator('td[data-field=lag]', { hasText: new RegExp(`^${length + 2}$`) }).waitFor({ timeout: 10_000 });
+      expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+      expect(await page.locator('#refresh-status').innerText()).toMatch(/^Live: refreshed/);
+      expect(await redis.xlen(global)).toBe(length + 3);
+      await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
+
+      // 4. The relay stops: the page says nobody leads, and counts what waits.
+      await worker.stop();
+      await partition.locator('td[data-field=leader]', { hasText: 'none' }).waitFor({ timeout: 30_000 });
+      expect((await post({ name: 'overview-6', agent_type: 'dashboard' })).status).toBe(201);
+      await partition.locator('td[data-field=backlog]', { hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'overview-no-leader.png'), fullPage: true });
+    } finally {
+      await close();
+      await worker.stop();
     }
   });
 });
+
+/** Chromium with a throwaway profile; `close` removes it. */
+async function openBrowser() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const profile = mkdtempSync(join(tmpdir(), 'l01-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    viewport: { width: 1400, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -193,8 +193,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerEntityRoutes(app, { db: reads.db, write });
   await registerDomainRoutes(app, { db: reads.db, write });
   await registerCompat(app, { db: reads.db, write });
+  // The operator pages read the primary: they show the relay's live state (its lock, its backlog).
   await registerAdmin(app, {
-    auth, db: reads.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
+    auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams,
+    onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',
   });
   return app;

@@ -29,23 +29,47 @@ export async function advertise(client: pg.ClientBase, note: string | null): Pro
   await client.query('SELECT set_config($1, $2, false)', ['application_name', note ? `${LEADER_APPLICATION}: ${note}` : LEADER_APPLICATION]);
 }
 
+/** The session holding the relay lock, as Postgres sees it (pg_stat_activity). */
+export interface RelayLeader {
+  /** The leader's backend pid (Postgres's, not the worker process's). */
+  pid: number;
+  /** `l01-relay-leader`, with the leader's note after `: ` while it has one. */
+  application_name: string;
+  /** Where the worker connects from (its host; null over a Unix socket) and its port. */
+  client_addr: string | null;
+  client_port: number | null;
+  /** When the leader's connection opened: it leads from shortly after. */
+  backend_start: string;
+}
+
 /**
- * The relay leader's note, read from the session holding the advisory lock (a one-key
- * lock appears in pg_locks with classid = high 32 bits, objid = low 32 bits, objsubid 1):
- * null when there is no leader or it has nothing to say.
+ * The session holding the relay's advisory lock, or null when no process leads. A one-key
+ * advisory lock appears in pg_locks with classid = high 32 bits, objid = low 32 bits and
+ * objsubid 1. `l01 outbox status`, the readiness check and the dashboard read it.
  */
-export async function leaderNote(db: Queryable): Promise<string | null> {
-  const key = BigInt(RELAY_LOCK_KEY);
-  const { rows } = await db.query<{ application_name: string }>({
-    name: 'relay_leader_note',
-    text: `SELECT a.application_name FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+export async function relayLeader(db: Queryable, lockKey = RELAY_LOCK_KEY): Promise<RelayLeader | null> {
+  const key = BigInt(lockKey);
+  const { rows } = await db.query<RelayLeader>({
+    name: 'relay_leader',
+    text: `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.client_port, a.backend_start::text
+           FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
              AND l.classid = $1::oid AND l.objid = $2::oid`,
     values: [String(key >> 32n), String(key & 0xffff_ffffn)],
   });
-  const name = rows[0]?.application_name ?? '';
+  return rows[0] ?? null;
+}
+
+/** The note in a leader's application_name, or null when it has nothing to say. */
+export function noteOf(leader: Pick<RelayLeader, 'application_name'> | null): string | null {
+  const name = leader?.application_name ?? '';
   return name.startsWith(`${LEADER_APPLICATION}: `) ? name.slice(LEADER_APPLICATION.length + 2) : null;
+}
+
+/** The relay leader's note: null when there is no leader or it has nothing to say. */
+export async function leaderNote(db: Queryable): Promise<string | null> {
+  return noteOf(await relayLeader(db));
 }
 
 export interface LeaderContext {

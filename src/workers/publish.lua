@@ -3,7 +3,9 @@
   pub/sub channel, in order, idempotently — unless a stream has lost data.
 
   KEYS[1]        the global stream
-  KEYS[1 + i]    the entity-type stream of event i
+  KEYS[1 + i]    the entity-type stream of event i (i = 1 … n)
+  KEYS[n + 2]    the partition's publish counter (workers/publish-rate.ts): a hash of events
+                 appended per second of Redis's clock
   ARGV[1]        floor of the global stream: an id the relay knows it reached ('' = none)
   ARGV[7i - 5]   stream entry id of event i: "<transaction_id>-<position>"
   ARGV[7i - 4]   pub/sub channel of event i
@@ -12,6 +14,7 @@
   ARGV[7i - 1]   the original service's channel ('' = none): `l01:events`
   ARGV[7i]       message of event i in the original's shape (JSON)
   ARGV[7i + 1]   floor of event i's entity stream ('' = none, or checked with an earlier event)
+  ARGV[7n + 2]   the counter's window, seconds: fields older than it are dropped
 
   Returns one status per event:
      1  published (appended to both streams, then PUBLISHed on its channel and the original's)
@@ -35,7 +38,7 @@ local function is_duplicate_error(reply)
     and string.find(reply.err, 'equal or smaller', 1, true) ~= nil
 end
 
-local n = #KEYS - 1
+local n = #KEYS - 2
 local behind = {}
 local function check(key, floor)
   if floor == '' then return end
@@ -85,5 +88,23 @@ for i = 1, n do
     if legacy_channel ~= '' then redis.call('PUBLISH', legacy_channel, legacy_message) end
     results[i] = 1
   end
+end
+
+-- Counted here, in the script that appends, so the count is exactly what reached the
+-- streams (re-runs and duplicates are not), on one clock whichever worker publishes.
+-- The hash is pruned once it holds half a window more than it needs, so it stays under
+-- 1.5 × window fields, and it expires when nothing is published for two windows.
+local appended = 0
+for i = 1, n do if results[i] == 1 then appended = appended + 1 end end
+if appended > 0 then
+  local counter, window = KEYS[n + 2], tonumber(ARGV[2 + 7 * n])
+  local now = tonumber(redis.call('TIME')[1])
+  redis.call('HINCRBY', counter, now, appended)
+  if redis.call('HLEN', counter) > window * 1.5 then
+    for _, second in ipairs(redis.call('HKEYS', counter)) do
+      if tonumber(second) <= now - window then redis.call('HDEL', counter, second) end
+    end
+  end
+  redis.call('EXPIRE', counter, window * 2)
 end
 return results

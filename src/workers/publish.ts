@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { channel, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
 import { withScript } from './lua.js';
+import { PUBLISH_WINDOW_S, publishCounterKey } from './publish-rate.js';
 
 /** One event ready to publish: its stream entry id, its routing and its message text. */
 export interface OutgoingEvent {
@@ -50,13 +51,15 @@ type Publish = (numKeys: number, ...args: string[]) => Promise<Array<number | st
 /**
  * Publishes events in order, after checking `floors`: one status per event (PUBLISHED,
  * ALREADY_PUBLISHED, CONFLICT), or the streams that are behind, with nothing written.
+ * The entries added count toward `partition`'s publish rate (publish-rate.ts; one
+ * relay partition today, 0).
  */
 export async function publishBatch(
-  redis: Redis, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {},
+  redis: Redis, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {}, partition = 0,
 ): Promise<{ statuses: number[] } | { behind: Behind }> {
   if (events.length === 0) return { statuses: [] };
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
-  const keys = [globalStream(names), ...events.map((e) => entityStream(names, e.entityType))];
+  const keys = [globalStream(names), ...events.map((e) => entityStream(names, e.entityType)), publishCounterKey(names, partition)];
   const legacy = legacyChannel(names);
   const args: string[] = [floors.global ?? ''];
   const checked = new Set<string>();
@@ -66,6 +69,7 @@ export async function publishBatch(
     checked.add(e.entityType);
     args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '', floor ?? '');
   }
+  args.push(String(PUBLISH_WINDOW_S));
   const reply = await r.l01Publish(keys.length, ...keys, ...args);
   if (reply[0] === 'behind') {
     const behind: Behind = [];

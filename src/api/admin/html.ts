@@ -1,7 +1,8 @@
 /**
- * The admin pages' HTML: server-rendered, no script, every dynamic value escaped. Pages
- * send their own Content-Security-Policy (no script at all, forms only to this origin, no
- * framing), stricter than the app-wide one.
+ * The admin pages' HTML: server-rendered, every dynamic value escaped, no inline script.
+ * Pages send their own Content-Security-Policy (forms only to this origin, no framing),
+ * stricter than the app-wide one: no script at all, except on a page that asks for one
+ * (the overview, which refreshes itself): then scripts and fetches from this origin only.
  */
 import type { FastifyReply } from 'fastify';
 
@@ -11,6 +12,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const SCRIPTED_CSP = `${CSP}; script-src 'self'; connect-src 'self'`;
 
 const STYLE = `
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f5f6f8; }
@@ -34,23 +36,34 @@ const STYLE = `
   .status { font-size: 12px; padding: .1rem .4rem; border-radius: 3px; background: #eceff4; }
   .status-dead { background: #fde2e2; } .status-retrying { background: #fff3cd; } .status-published { background: #e7f6ec; }
   pre { background: #fff; padding: .8rem; border: 1px solid #e3e6ec; overflow: auto; }
+  h2 { font-size: 16px; margin: 1.4rem 0 .5rem; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  tr.group-first td { border-top: 1px solid #c9ced8; }
+  .muted { color: #6b7385; }
+  .live { font-size: 12px; color: #6b7385; }
+  .live.failing { color: #9b1c1c; }
+  .warn { color: #9b1c1c; font-weight: 600; }
+  ul.consumers { margin: 0; padding-left: 1rem; }
 `;
 
-/** A whole page; `body` must already be escaped HTML. `nav` false on the login page. */
-export function page(title: string, body: string, nav = true): string {
+/**
+ * A whole page; `body` must already be escaped HTML. `nav` false on the login page;
+ * `script`: the path of a same-origin script it loads (send it with `{ script: true }`).
+ */
+export function page(title: string, body: string, nav = true, script?: string): string {
   const header = nav
-    ? `<header><strong>L01 admin</strong><a href="/admin/dead-letters">Dead letters</a><a href="/admin/queues">Publish queue</a>` +
+    ? `<header><strong>L01 admin</strong><a href="/admin/overview">Overview</a><a href="/admin/dead-letters">Dead letters</a><a href="/admin/queues">Publish queue</a>` +
       `<form class="inline" method="post" action="/admin/logout"><button type="submit">Log out</button></form></header>`
     : '<header><strong>L01 admin</strong></header>';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} · L01 admin</title>` +
-    `<style>${STYLE}</style></head><body>${header}<main>${body}</main></body></html>`;
+    `<style>${STYLE}</style>${script ? `<script src="${esc(script)}" defer></script>` : ''}</head><body>${header}<main>${body}</main></body></html>`;
 }
 
-export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
+export function sendPage(reply: FastifyReply, html: string, status = 200, o: { script?: boolean } = {}): FastifyReply {
   return reply
     .code(status)
-    .header('content-security-policy', CSP)
+    .header('content-security-policy', o.script ? SCRIPTED_CSP : CSP)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(html);

@@ -1,6 +1,7 @@
 /**
  * The operator pages under /admin, behind the admin token (bearer, or the session cookie
  * a browser gets from /admin/login: see auth/session.ts and login.ts):
+ *   /admin/overview       the landing page: relay partitions and streams, live (and .json)
  *   /admin/dead-letters   the Postgres dead letters, with Retry and Discard
  *   /admin/queues         Bull Board over the publish queue (when the app is given the queue)
  * Everything here lives in its own plugin context: the cookie and form parsers and the
@@ -10,15 +11,22 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/pool.js';
+import type { WireNames } from '../../wire/names.js';
 import type { Auth } from '../auth/index.js';
 import { registerDeadLetterPages } from './dead-letters.js';
 import { registerLogin } from './login.js';
+import { registerOverviewPage } from './overview.js';
 import { registerQueueBoard } from './queues.js';
 
 export interface AdminOptions {
   auth: Auth;
   db: Queryable;
+  redis: Redis;
+  names: Pick<WireNames, 'prefix'>;
+  /** The global stream and one per entity type (the overview lists them whenever they exist). */
+  streams: readonly string[];
   onCommit?: () => void;
   /** The BullMQ publish queue; without it there is no /admin/queues. */
   publishQueue?: Queue;
@@ -36,6 +44,7 @@ export async function registerAdmin(app: FastifyInstance, o: AdminOptions): Prom
     registerLogin(admin, { auth: o.auth, secureCookies: o.secureCookies });
     await admin.register(async (guarded) => {
       guarded.addHook('onRequest', o.auth.pageGuard);
+      registerOverviewPage(guarded, { db: o.db, redis: o.redis, names: o.names, knownStreams: o.streams });
       registerDeadLetterPages(guarded, { db: o.db, onCommit: o.onCommit });
       if (o.publishQueue) await registerQueueBoard(guarded, o.publishQueue);
     });

@@ -16,7 +16,7 @@ export interface LoginOptions {
   secureCookies: boolean;
 }
 
-const HOME = '/admin/dead-letters';
+const HOME = '/admin/overview';
 
 /** Where to go after login: only a path under /admin on this origin (no open redirect). */
 export const safeNext = (next: unknown): string =>

@@ -23,8 +23,8 @@ export async function registerQueueBoard(app: FastifyInstance, queue: Queue): Pr
       uiConfig: {
         boardTitle: 'L01 relay',
         hideDocsLink: true,
-        // Links are GETs, and logging out is a POST: the Log out button is on the dead-letter page.
-        miscLinks: [{ text: 'Dead letters (and Log out)', url: '/admin/dead-letters' }],
+        // Links are GETs, and logging out is a POST: the Log out button is on the other admin pages.
+        miscLinks: [{ text: 'Overview (and Log out)', url: '/admin/overview' }, { text: 'Dead letters', url: '/admin/dead-letters' }],
       },
     },
   });

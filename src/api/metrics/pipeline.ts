@@ -14,6 +14,7 @@ import type { Queryable } from '../../db/pool.js';
 import { withTimeout } from '../../lib/time.js';
 import { DEAD_LETTER_STATUSES } from '../../outbox/dead-letters.js';
 import { outboxStatus } from '../../outbox/sql.js';
+import { readStreams } from '../../workers/stream-info.js';
 
 export interface PipelineSources {
   db: Queryable;
@@ -22,16 +23,6 @@ export interface PipelineSources {
   streams: readonly string[];
   /** Per source, ms. */
   timeoutMs: number;
-}
-
-/** XINFO GROUPS as ioredis returns it: one flat [field, value, …] array per group. */
-function groupsOf(reply: unknown): Array<Record<string, string | number | null>> {
-  if (!Array.isArray(reply)) return [];
-  return reply.map((flat: unknown[]) => {
-    const g: Record<string, string | number | null> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) g[String(flat[i])] = flat[i + 1] as string | number | null;
-    return g;
-  });
 }
 
 export function pipelineGauges(registry: Registry, src: PipelineSources) {
@@ -69,22 +60,14 @@ export function pipelineGauges(registry: Registry, src: PipelineSources) {
     groupLag.reset();
     pending.reset();
     try {
-      const pipe = src.redis.pipeline();
-      for (const key of src.streams) pipe.xlen(key).xinfo('GROUPS', key);
-      const replies = (await withTimeout(pipe.exec(), src.timeoutMs, 'redis')) ?? [];
-      src.streams.forEach((stream, i) => {
-        const [lenErr, len] = replies[2 * i] ?? [];
-        if (lenErr) throw lenErr;
-        if (!len) return; // the stream does not exist (yet)
-        length.set({ stream }, Number(len));
-        const [, groups] = replies[2 * i + 1] ?? [];
-        for (const g of groupsOf(groups)) {
-          const group = String(g.name);
-          pending.set({ stream, group }, Number(g.pending ?? 0));
+      for (const stream of await withTimeout(readStreams(src.redis, src.streams), src.timeoutMs, 'redis')) {
+        length.set({ stream: stream.key }, stream.length);
+        for (const g of stream.groups) {
+          pending.set({ stream: stream.key, group: g.name }, g.pending);
           // Redis reports no lag when it cannot tell (entries deleted in the unread range).
-          if (g.lag !== null && g.lag !== undefined) groupLag.set({ stream, group }, Number(g.lag));
+          if (g.lag !== null) groupLag.set({ stream: stream.key, group: g.name }, g.lag);
         }
-      });
+      }
       up.set({ source: 'redis' }, 1);
     } catch {
       length.reset();

@@ -1,34 +1,9 @@
 /** `l01 outbox status`: is the relay keeping up, who is leading it, and what holds it back. */
 import { Command } from 'commander';
-import type pg from 'pg';
-import { RELAY_LOCK_KEY } from '../../outbox/leadership.js';
+import { relayLeader } from '../../outbox/leadership.js';
 import { outboxStatus } from '../../outbox/sql.js';
 import { action, out, withDb } from '../context.js';
 import { duration } from '../format.js';
-
-interface Leader {
-  pid: number;
-  application_name: string;
-  client_addr: string | null;
-  backend_start: string;
-}
-
-/**
- * The session holding the relay's advisory lock. A one-key advisory lock appears in
- * pg_locks with classid = high 32 bits, objid = low 32 bits and objsubid = 1.
- */
-async function relayLeader(db: pg.Client): Promise<Leader | null> {
-  const key = BigInt(RELAY_LOCK_KEY);
-  const { rows } = await db.query<Leader>(
-    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start::text
-     FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND l.classid = $1::oid AND l.objid = $2::oid`,
-    [String(key >> 32n), String(key & 0xffff_ffffn)],
-  );
-  return rows[0] ?? null;
-}
 
 export function outboxCommand(): Command {
   const cmd = new Command('outbox').description('The transactional outbox and its relay.');
