@@ -15,6 +15,7 @@ import type { Queryable } from '../db/pool.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
+import httpSpans from '../telemetry/http.js';
 import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
 import apiMetrics from './metrics/index.js';
@@ -138,6 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS },
   });
   app.decorateRequest('caller', undefined);
+  // First: its span covers the whole request, refused ones included (off: no hooks at all).
+  await app.register(httpSpans);
   await app.register(connections, deps.config);
   await app.register(securityHeaders);
   // Before the scope check: preflights and 401s carry their CORS headers (the browser UI reads them).
