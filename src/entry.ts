@@ -32,11 +32,12 @@ export function describeStartupError(err: unknown): string {
 /**
  * Configuration, logger, tracing and a migrated database for process `name`; exits 1 when
  * any fails. The process shuts `tracing` down last when it closes (its spans are exported then).
+ * `traced: false`: a process that makes no spans (the supervisor) does not load the SDK.
  */
-export async function startProcess(name: string): Promise<{ config: Config; log: Logger; tracing: Tracing }> {
+export async function startProcess(name: string, o: { traced?: boolean } = {}): Promise<{ config: Config; log: Logger; tracing: Tracing }> {
   const config = configOrExit();
   const log = createLogger(config.LOG_LEVEL, name);
-  const url = tracesUrl(config);
+  const url = o.traced === false ? undefined : tracesUrl(config);
   const tracing = await startTracing({ url, serviceName: config.OTEL_SERVICE_NAME, processName: name });
   if (tracing.enabled) log.info({ url }, 'exporting traces');
   try {

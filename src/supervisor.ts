@@ -30,7 +30,7 @@ if (unknown.length > 0) {
 }
 const names: Name[] = asked.length > 0 ? [...new Set(asked as Name[])] : ['api', 'worker'];
 
-const { log } = await startProcess('l01-supervisor');
+const { log } = await startProcess('l01-supervisor', { traced: false });
 
 let stopping = false;
 const running = new Map<Name, ChildProcess>();

@@ -7,7 +7,8 @@
  *
  * Registered before every other plugin, so its hook runs first and the span covers the
  * whole request, refused ones included. With tracing off the hooks are not even added.
- * Never the query string: a careless client may have put a token there.
+ * Never the query string: a careless client may have put a token there. Health probes and
+ * metric scrapes get no span.
  */
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import {
@@ -25,6 +26,9 @@ declare module 'fastify' {
     traceSpan: Span | undefined;
   }
 }
+
+/** Probes and scrapes: a trace every few seconds per prober, of nothing but the probe. */
+const UNTRACED = /^\/(health|metrics)(\/|$)/;
 
 function startServerSpan(req: FastifyRequest): Span {
   const route = req.routeOptions.url;
@@ -60,7 +64,7 @@ async function httpSpans(app: FastifyInstance) {
   app.decorateRequest('traceSpan', undefined);
   if (!tracingActive()) return;
   app.addHook('onRequest', (req, _reply, done) => {
-    req.traceSpan = startServerSpan(req);
+    if (!UNTRACED.test(req.routeOptions.url ?? '')) req.traceSpan = startServerSpan(req);
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
