@@ -2,8 +2,9 @@
  * Tracing on: the API (this process, tracing started as entry.ts starts it) and the real
  * worker process export OTLP/HTTP JSON to a local receiver. One request with a traceparent
  * makes one trace: the HTTP server span (child of the caller's span) → the write span → the
- * relay's publish span (parent and link: a batch of one trace) → the consumer helper's
- * process span (child of the write span, active in the handler). Spans are exported by
+ * relay's publish span (parent and link: a batch of one trace) → the consumer helpers'
+ * process spans, of consumeStream and of subscribeEvents (children of the write span,
+ * active in the handler). Spans are exported by
  * flushing (the worker when it stops, this process by forceFlush), never by waiting.
  */
 import { once } from 'node:events';
@@ -13,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { consumeStream } from '../src/consumer/index.js';
+import { consumeStream, subscribeEvents, type Subscription } from '../src/consumer/index.js';
 import { startTracing } from '../src/telemetry/tracing.js';
 import { globalStream } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
@@ -54,12 +55,14 @@ const t = useTestApp({ L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix });
 const api = client(() => t.app);
 let worker: WorkerProcess | undefined;
 let consumerRedis: Redis | undefined;
+let subscription: Subscription | undefined;
 const stop = new AbortController();
 
 afterAll(async () => {
   stop.abort();
   await worker?.stop();
   consumerRedis?.disconnect();
+  await subscription?.close();
   await tracing.shutdown();
   receiver.close();
   if (t.redis) await deleteKeys(t.redis, prefix);
@@ -69,7 +72,13 @@ const CALLER_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
 
 describe('tracing over OTLP', () => {
-  it('makes one trace of a write: HTTP → write → publish → the consumer\'s process span', async () => {
+  it('makes one trace of a write: HTTP → write → publish → the consumer helpers\' process spans', async () => {
+    const heard: Array<{ entityId: string; active?: { traceId: string; spanId: string } }> = [];
+    subscription = subscribeEvents({
+      url: inject('redisUrl'), channelPrefix: prefix, patterns: ['agent_created'],
+      onMessage: (event) => void heard.push({ entityId: event.entity_id, active: trace.getActiveSpan()?.spanContext() }),
+    });
+    await subscription.ready;
     const res = await api.post('/api/agents', { name: `a-${randomUUID()}`, agent_type: 'tracing' }, {
       traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`, tracestate: 'vendor=x',
     });
@@ -86,14 +95,14 @@ describe('tracing over OTLP', () => {
       redis: consumerRedis, stream: 'global', prefix, group: 'tracing', consumer: 'c1', blockMs: 200, signal: stop.signal,
       handler: (event) => void handled.push({ entityId: event.entity_id, active: trace.getActiveSpan()?.spanContext() }),
     });
-    await waitFor(() => handled.length > 0, 30_000, 'the consumer to handle the event');
+    await waitFor(() => handled.length > 0 && heard.length > 0, 30_000, 'the consumer and the listener to handle the event');
     stop.abort();
     await consuming;
     await worker.stop(); // flushes its spans as it shuts down
     await waitFor(async () => {
       await tracing.forceFlush();
-      return spans.some((s) => s.kind === KIND.consumer);
-    }, 10_000, 'the consumer span');
+      return spans.filter((s) => s.kind === KIND.consumer).length === 2;
+    }, 10_000, 'the consumer spans');
 
     const ours = spans.filter((s) => s.traceId === CALLER_TRACE);
     const one = (kind: number) => {
@@ -104,7 +113,9 @@ describe('tracing over OTLP', () => {
     const http = one(KIND.server);
     const write = one(KIND.client);
     const publish = one(KIND.producer);
-    const processSpan = one(KIND.consumer);
+    const consumers = ours.filter((s) => s.kind === KIND.consumer);
+    const processSpan = consumers.find((s) => s.name === `process ${globalStream({ prefix })}`)!;
+    const listenSpan = consumers.find((s) => s.name === `process ${prefix}events:agent_created`)!;
 
     expect(http).toMatchObject({ name: 'POST /api/agents', parentSpanId: CALLER_SPAN, service: 'l01-data-layer', process: 'l01-api' });
     const attr = (s: OtlpSpan, key: string) => s.attributes?.find((a) => a.key === key)?.value;
@@ -124,5 +135,7 @@ describe('tracing over OTLP', () => {
 
     expect(processSpan).toMatchObject({ name: `process ${globalStream({ prefix })}`, parentSpanId: write.spanId });
     expect(handled[0]).toMatchObject({ entityId: id, active: { traceId: CALLER_TRACE, spanId: processSpan.spanId } });
+    expect(listenSpan).toMatchObject({ parentSpanId: write.spanId });
+    expect(heard[0]).toMatchObject({ entityId: id, active: { traceId: CALLER_TRACE, spanId: listenSpan.spanId } });
   }, 90_000);
 });
