@@ -21,6 +21,7 @@ export function eventTypesOf(entity: Entity): string[] {
 }
 
 const uuid = { type: 'string', format: 'uuid' };
+const instant = { type: 'string', format: 'date-time' };
 
 /** What the write recorded about its origin (api/context.ts), trace context included (wire/message.ts). */
 const METADATA: Json = {
@@ -32,12 +33,11 @@ const METADATA: Json = {
     caller: { type: 'string', description: 'The token that wrote it.' },
     traceparent: {
       type: 'string', pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
-      description: 'W3C trace context of the write (its span, when the service traces; else the request\'s traceparent as sent). Absent when neither: continue it in your consumer (a process span, child of it).',
+      description: 'W3C traceparent of the write: its span when the service traces, else the request\'s header as sent; absent when neither. Continue the trace from it (the consumer helpers do).',
     },
     tracestate: { type: 'string', description: 'W3C tracestate that came with the traceparent, when there was one.' },
   },
 };
-const instant = { type: 'string', format: 'date-time' };
 
 /** The JSON Schema of the L01Event message of one event type (wire/message.ts). */
 function messageSchema(entity: Entity, eventType: string): Json {
