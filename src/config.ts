@@ -29,6 +29,12 @@ const keyEntry = z.strictObject({
   scope: z.enum(['user', 'admin', 'metrics']).default('user'),
   expires: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
 });
+/** An OTLP endpoint: an http(s) URL, or empty (unset). */
+const otlpUrl = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined)
+  .pipe(z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').optional());
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -245,6 +251,15 @@ const schema = z.object({
   L01_STREAM_AUDIT_INTERVAL_MS: positiveInt.min(100).default(5000),
   /** How often every worker reads Redis's maxmemory-policy and memory (eviction, OOM), ms. */
   L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
+  /**
+   * OpenTelemetry: set, the API and the worker export their spans there as OTLP/HTTP JSON
+   * (to `<endpoint>/v1/traces`); unset, tracing is off and costs nothing (telemetry/tracing.ts).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  /** The traces URL itself (used as is), instead of OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl,
+  /** `service.name` of the spans. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('l01-data-layer'),
 });
 
 /** JWT verification (api/auth/jwt.ts), from the L01_JWT_* variables. */

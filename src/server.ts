@@ -9,7 +9,7 @@ import { createPublishQueue } from './workers/queue.js';
 import { createCommitSignal } from './outbox/signal.js';
 import { createRedis } from './redis.js';
 
-const { config, log } = await startProcess('l01-api');
+const { config, log, tracing } = await startProcess('l01-api');
 
 const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api' }, log);
 const readDb = config.DATABASE_READ_URL
@@ -30,6 +30,7 @@ closeWithGrace({ delay: 10_000, logger: log, skip: cluster.isWorker ? ['SIGINT']
   else log.info({ signal }, 'shutting down');
   await app.close();
   await Promise.allSettled([db.end(), readDb?.end(), redis.quit(), publishQueue.close()]);
+  await tracing.shutdown();
 });
 
 await app.listen({ host: config.L01_HOST, port: config.L01_PORT });

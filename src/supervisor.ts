@@ -36,7 +36,7 @@ if (unknown.length > 0) {
 }
 const names: Name[] = asked.length > 0 ? [...new Set(asked as Name[])] : ['api', 'worker'];
 
-const { config, log } = await startProcess('l01-supervisor');
+const { config, log } = await startProcess('l01-supervisor', { traced: false });
 const apiProcesses = config.L01_API_PROCESSES;
 
 /** One child: `api`, `worker`, or `api.<n>` with several API processes. */

@@ -14,7 +14,7 @@ import { runAsLeader } from './outbox/leadership.js';
 import { Relay } from './outbox/relay.js';
 import { createRedis } from './redis.js';
 import { stopWithSupervisor } from './supervised.js';
-import { eventStreamKeys } from './wire/names.js';
+import { eventStreamKeys, globalStream } from './wire/names.js';
 import { createWorkerMetrics } from './workers/metrics.js';
 import { startMetricsServer } from './workers/metrics-server.js';
 import { createJobRunner } from './workers/publish-job.js';
@@ -24,7 +24,7 @@ import { checkRedisPolicy } from './workers/redis-policy.js';
 import { watchRedis } from './workers/redis-watch.js';
 import { StreamTrimmer } from './workers/retention.js';
 
-const { config, log } = await startProcess('l01-worker');
+const { config, log, tracing } = await startProcess('l01-worker');
 
 const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-worker' }, log);
 // Publishing fails fast while Redis is away (no offline queue): the job fails, BullMQ or the relay retries.
@@ -72,6 +72,7 @@ const relay = new Relay({
   healer,
   auditMs: config.L01_STREAM_AUDIT_INTERVAL_MS,
   metrics: metrics.relay,
+  destination: globalStream(names),
 });
 // A reconnected Redis may be a different one (restarted empty, or from an older snapshot).
 redis.on('ready', () => relay.requestAudit());
@@ -102,5 +103,6 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   await Promise.all([leading, watching]);
   await worker.close();
   await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit(), metricsServer?.close()]);
+  await tracing.shutdown();
 });
 log.info('worker started');

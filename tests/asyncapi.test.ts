@@ -13,14 +13,16 @@ import { asyncApiDocument, eventTypesOf } from '../src/api/asyncapi.js';
 import { entities } from '../src/db/entities/index.js';
 import { globalStream } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
-import { client } from './helpers/http.js';
+import { AUTH, client } from './helpers/http.js';
 import { nextStatus, Samples } from './helpers/samples.js';
 import { deleteKeys, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
 
 const prefix = testPrefix('asyncapi');
 const names = { prefix, channelPrefix: prefix, legacyChannel: 'l01:events' };
 const t = useTestApp({ L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix });
-const api = client(() => t.app);
+// Every write carries a trace context, so every message has it in its metadata, and the document must describe it.
+const TRACE = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'rojo=00f067aa0ba902b7' };
+const api = client(() => t.app, { ...AUTH, ...TRACE });
 let worker: WorkerProcess | undefined;
 let sub: Redis;
 const received: Array<{ channel: string; text: string }> = [];
@@ -98,7 +100,7 @@ describe('the AsyncAPI document', () => {
       const del = await api.delete(`/api/${entity.table}/${row.id}`);
       if (del.statusCode === 200) written.push(`${entity.singular}_deleted`);
     }
-    const appended = await t.app.inject({ method: 'POST', url: '/events', headers: { authorization: 'Bearer test_token_123', 'content-type': 'application/json' }, payload: { event_type: 'l12.service_invoked', aggregate_type: 'l12_session', aggregate_id: '00000000-0000-4000-8000-000000000001', payload: { ok: true } } });
+    const appended = await t.app.inject({ method: 'POST', url: '/events', headers: { authorization: 'Bearer test_token_123', 'content-type': 'application/json', ...TRACE }, payload: { event_type: 'l12.service_invoked', aggregate_type: 'l12_session', aggregate_id: '00000000-0000-4000-8000-000000000001', payload: { ok: true } } });
     expect(appended.statusCode, appended.body).toBe(201);
 
     const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM events');

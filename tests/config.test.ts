@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_TOKENS, loadConfig } from '../src/config.js';
+import { tracesUrl } from '../src/telemetry/tracing.js';
 import { runApiToExit } from './helpers/api-process.js';
 
 const STRONG = 'Zq8-production-key-7c1e4b9a2f6d03e5b8a1';
@@ -91,12 +92,24 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['NODE_ENV', 'staging'],
     ['L01_BODY_LIMIT', '-1'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     const message = configError({ [name]: value }).message;
     expect(message).toContain(name);
   });
 });
 
+
+describe('tracing configuration', () => {
+  it('is off unless an OTLP endpoint is set; the traces URL follows the OpenTelemetry rules', () => {
+    expect(tracesUrl(loadConfig({}))).toBeUndefined();
+    expect(tracesUrl(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }))).toBeUndefined();
+    expect(tracesUrl(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }))).toBe('http://collector:4318/v1/traces');
+    expect(tracesUrl(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces' }))).toBe('https://b/traces');
+    expect(loadConfig({}).OTEL_SERVICE_NAME).toBe('l01-data-layer');
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'l01-eu' }).OTEL_SERVICE_NAME).toBe('l01-eu');
+  });
+});
 
 describe('the API process with a bad configuration', () => {
   it.each([

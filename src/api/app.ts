@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
 import { readRouting, type Queryable } from '../db/pool.js';
+import httpSpans from '../telemetry/http.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
@@ -155,6 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS },
   });
   app.decorateRequest('caller', undefined);
+  // First: its span covers the whole request, refused ones included (off: no hooks at all).
+  await app.register(httpSpans);
   await app.register(connections, deps.config);
   await app.register(securityHeaders);
   // Before the scope check: preflights and 401s carry their CORS headers (the browser UI reads them).

@@ -23,6 +23,22 @@ export function eventTypesOf(entity: Entity): string[] {
 const uuid = { type: 'string', format: 'uuid' };
 const instant = { type: 'string', format: 'date-time' };
 
+/** What the write recorded about its origin (api/context.ts), trace context included (wire/message.ts). */
+const METADATA: Json = {
+  type: 'object',
+  description: 'What the write recorded about its origin. Other keys may appear.',
+  properties: {
+    request_id: { type: 'string' },
+    correlation_id: { type: 'string' },
+    caller: { type: 'string', description: 'The token that wrote it.' },
+    traceparent: {
+      type: 'string', pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+      description: 'W3C traceparent of the write: its span when the service traces, else the request\'s header as sent; absent when neither. Continue the trace from it (the consumer helpers do).',
+    },
+    tracestate: { type: 'string', description: 'W3C tracestate that came with the traceparent, when there was one.' },
+  },
+};
+
 /** The JSON Schema of the L01Event message of one event type (wire/message.ts). */
 function messageSchema(entity: Entity, eventType: string): Json {
   const row = z.toJSONSchema(entitySchemas(entity).response, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
@@ -39,7 +55,7 @@ function messageSchema(entity: Entity, eventType: string): Json {
       entity_version: { type: 'integer', minimum: 1, description: '1 on create, +1 per change; a delete carries the last version + 1.' },
       position: { type: 'integer', minimum: 1, description: 'Global position in the event log.' },
       payload: { ...row, description: eventType.endsWith('_deleted') ? 'The entity before it was deleted.' : 'The entity after the change.' },
-      metadata: { type: 'object', description: 'request_id, correlation_id, caller.' },
+      metadata: METADATA,
       timestamp: instant,
       replayed: { type: 'boolean', description: 'Re-published by a dead-letter retry, l01 replay or healing: you may have seen it.' },
     },
@@ -53,7 +69,8 @@ const APPENDED: Json = {
   properties: {
     event_type: { type: 'string' }, event_id: uuid, entity_type: { type: 'string', pattern: '^domain:' }, entity_id: uuid,
     entity_version: { type: 'integer', minimum: 1 }, position: { type: 'integer', minimum: 1 }, payload: { type: 'object' },
-    metadata: { type: 'object' }, timestamp: instant, replayed: { type: 'boolean' },
+    metadata: { type: 'object', description: "The caller's metadata as sent; the service's own fields (request_id, correlation_id, caller, traceparent, tracestate) under `l01`.", properties: { l01: METADATA } },
+    timestamp: instant, replayed: { type: 'boolean' },
   },
 };
 
@@ -67,7 +84,7 @@ const LEGACY: Json = {
     aggregate_type: { type: 'string' },
     aggregate_id: { type: 'string' },
     payload: { type: 'object' },
-    metadata: { type: 'object' },
+    metadata: { type: 'object', description: 'As in the event\'s own message: request_id, correlation_id, caller, traceparent, tracestate (under `l01` for an appended event).' },
     timestamp: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?$', description: 'Naive, UTC.' },
   },
 };

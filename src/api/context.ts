@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { EventMetadata } from '../db/write.js';
+import { incomingTraceContext, toTraceContext } from '../telemetry/trace-context.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -10,14 +11,22 @@ export function requestId(req: { headers: Record<string, string | string[] | und
   return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
 }
 
-/** What every event written by this request records about its origin. */
+/**
+ * What every event written by this request records about its origin, and the W3C trace
+ * context it continues (`traceparent`, `tracestate`): that of the request's span when the
+ * service traces (the write span replaces it with its own: telemetry/write-span.ts), else
+ * the caller's headers as they came, when valid (telemetry/trace-context.ts). The metadata
+ * is what every message of the event carries (wire/message.ts `messageTraceContext`).
+ */
 export function eventMetadata(req: FastifyRequest): EventMetadata {
   const correlation = req.headers['x-correlation-id'];
-  return {
+  const meta: EventMetadata = {
     request_id: req.id,
     correlation_id: typeof correlation === 'string' && SAFE_ID.test(correlation) ? correlation : req.id,
     caller: req.caller?.id,
   };
+  const trace = req.traceSpan ? toTraceContext(req.traceSpan.spanContext()) : incomingTraceContext(req.headers);
+  return trace ? Object.assign(meta, trace) : meta;
 }
 
 /**

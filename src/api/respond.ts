@@ -11,6 +11,8 @@ import type { ApplyChange } from '../db/group-commit.js';
 import type { PageResult } from '../db/page.js';
 import type { Queryable } from '../db/pool.js';
 import type { ChangeResult } from '../db/write.js';
+import { traceWrites } from '../telemetry/write-span.js';
+import { tracingActive } from '../telemetry/tracing.js';
 import { eventMetadata } from './context.js';
 import { idUsed, notFound, preconditionFailed } from './problems.js';
 
@@ -18,12 +20,13 @@ export type Writer = ApplyChange;
 
 /**
  * The app's writer: THE write path (db/write.ts, creates grouped by `groupCommit`), plus the
- * relay's wake-up signal after each committed change. One per app: every route writes
- * through it.
+ * relay's wake-up signal after each committed change, and a span per change while the
+ * service traces. One per app: every route writes through it.
  */
 export function writer(apply: ApplyChange, onCommit?: () => void): Writer {
+  const write = tracingActive() ? traceWrites(apply) : apply;
   return async (change) => {
-    const result = await apply(change);
+    const result = await write(change);
     if (result.ok) onCommit?.();
     return result;
   };

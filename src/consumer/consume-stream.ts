@@ -32,11 +32,17 @@
  *
  * A status change publishes two events with the same version (`task_updated`, then
  * `task_started`); key on `event_id` as well if both matter to you.
+ *
+ * **Tracing**: each delivery runs the handler inside a `process <stream>` span whose parent
+ * is the trace context the event carries (its write's span), active while the handler
+ * runs: with an OpenTelemetry SDK registered in your process, `trace.getActiveSpan()` and
+ * your own spans continue the writer's trace (consumer/trace.ts). Without one, no-ops.
  */
 import type { Redis } from 'ioredis';
 import { sleep } from '../lib/time.js';
 import { MalformedEntryError, parseEntry, type L01Event, type RawEntry } from '../wire/message.js';
 import { DEFAULT_PREFIX, deadLetterStreamKey, streamKey, type StreamName } from '../wire/names.js';
+import { processInSpan } from './trace.js';
 
 export interface HandlerContext {
   /** The stream entry id (`<transaction_id>-<position>`). */
@@ -130,7 +136,8 @@ export async function consumeStream(o: ConsumeStreamOptions): Promise<ConsumerSt
       throw err;
     }
     try {
-      await o.handler(event, { id, stream: key, deliveries, signal });
+      await processInSpan(event, key, { 'messaging.message.id': id, 'messaging.consumer.group.name': o.group, 'l01.deliveries': deliveries },
+        () => o.handler(event, { id, stream: key, deliveries, signal }));
     } catch (err) {
       stats.failed++;
       o.onError?.(err, { id, deliveries });

@@ -5,6 +5,6 @@
 export { consumeStream, ensureGroup, type ConsumeStreamOptions, type ConsumerStats, type HandlerContext } from './consume-stream.js';
 export { eventTypeMatcher, redisGlobMatch } from './patterns.js';
 export { compareEntryIds, parseEntryId, type EntryId } from '../wire/entry-id.js';
-export { MalformedEntryError, parseEntry, parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
+export { MalformedEntryError, messageTraceContext, parseEntry, parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
 export { channelName, deadLetterStreamKey, DEFAULT_PREFIX, streamKey, type StreamName } from '../wire/names.js';
 export { subscribeEvents, type MessageContext, type SubscribeOptions, type Subscription } from './subscribe.js';

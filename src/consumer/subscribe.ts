@@ -13,11 +13,15 @@
  * of a PING sent on the subscriber connection, every message of an entry ≤ L has arrived:
  * the mark may advance to L. Messages that raced the check are remembered by event id so
  * catch-up does not deliver them twice.
+ *
+ * Each message is handled inside a `process <channel>` span continuing the event's trace,
+ * as in consume-stream.ts (consumer/trace.ts).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
 import { channelName, DEFAULT_PREFIX, streamKey } from '../wire/names.js';
 import { MarkTracker } from './mark.js';
+import { processInSpan } from './trace.js';
 import { eventTypeMatcher } from './patterns.js';
 
 export interface MessageContext {
@@ -68,7 +72,7 @@ export function subscribeEvents(o: SubscribeOptions): Subscription {
 
   /** One delivery at a time, in arrival order (caught-up entries may interleave with live ones). */
   const deliver = (event: L01Event, ctx: MessageContext) => {
-    chain = chain.then(() => o.onMessage(event, ctx)).catch(onError);
+    chain = chain.then(() => processInSpan(event, ctx.channel, { 'l01.caught_up': ctx.caughtUp }, () => o.onMessage(event, ctx))).catch(onError);
   };
 
   sub.on('error', onError);

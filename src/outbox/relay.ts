@@ -25,6 +25,8 @@
  */
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
+import { endPublishSpan, startPublishSpan } from '../telemetry/publish-span.js';
+import { tracingActive } from '../telemetry/tracing.js';
 import { sleep } from '../lib/time.js';
 import { formatEntryId, ZERO_ENTRY, type EntryId } from '../wire/entry-id.js';
 import type { PublishOutcome } from '../workers/publish-job.js';
@@ -55,6 +57,8 @@ export interface RelayOptions {
   auditMs?: number;
   /** Observes the relay (Prometheus counters in the worker); optional, never changes what it does. */
   metrics?: RelayMetrics;
+  /** The global stream's key: names each batch's span while tracing is on (telemetry/publish-span.ts). */
+  destination?: string;
 }
 
 /** What the relay reports, at the points where it happens. Durations in seconds. */
@@ -252,11 +256,17 @@ export class Relay {
 
   /** `after`: the key the batch was claimed after (its job names the range after → last). */
   private async publish(batch: ClaimedEvent[], after: EntryId): Promise<PublishOutcome> {
+    const span = this.o.destination !== undefined && tracingActive() ? startPublishSpan(batch, this.o.destination) : undefined;
     const job = this.o.batches.hold(batch, after, this.o.healer?.floorsFor(batch));
     // The held messages carry the parts now: the rows keep only what completing needs.
     for (const e of batch) e.payload = e.metadata = '';
     try {
-      return await this.o.publish(job);
+      const outcome = await this.o.publish(job);
+      if (span) endPublishSpan(span, outcome);
+      return outcome;
+    } catch (error) {
+      if (span) endPublishSpan(span, { kind: 'error', error });
+      throw error;
     } finally {
       this.o.batches.release(job);
     }

@@ -14,6 +14,7 @@
  * unparsed, so a large payload is never parsed and re-serialised on its way to Redis.
  * No dependencies: the consumer package imports this file as it is.
  */
+import { isAppended } from './legacy.js';
 
 export interface EventFields<P = Record<string, unknown>> {
   event_type: string;
@@ -28,7 +29,10 @@ export interface EventFields<P = Record<string, unknown>> {
   position: number;
   /** The entity after the change (before it, for a delete). */
   payload: P;
-  /** `request_id`, `correlation_id`, `caller`. */
+  /**
+   * `request_id`, `correlation_id`, `caller`, and `traceparent` / `tracestate` (W3C trace
+   * context) when the write was traced: see `messageTraceContext`.
+   */
   metadata: Record<string, unknown>;
 }
 
@@ -75,6 +79,25 @@ export function messageText(p: MessageParts): string {
     `"entity_type":${JSON.stringify(p.entity_type)},"entity_id":${JSON.stringify(p.entity_id)},` +
     `"entity_version":${Number(p.entity_version)},"position":${BigInt(p.position)},` +
     `"payload":${p.payload},"metadata":${p.metadata},"timestamp":${p.created_at},"replayed":${p.replayed === true}}`;
+}
+
+/**
+ * The W3C trace context a message carries: the `traceparent` and `tracestate` of the
+ * request (or of its write span, when the service traces) that wrote the event, kept in
+ * its metadata. That is the one carrier, the same in a stream entry's `data`, a pub/sub
+ * message (Redis pub/sub has no message properties) and the original service's
+ * `l01:events` message, and it survives healing and replay untouched, since those send the
+ * stored event again. An event a caller appended (`POST /events`) keeps the caller's
+ * metadata at the top as sent, so the service's own fields, trace context included, are
+ * under `metadata.l01`. Undefined when the event has none (the request sent no valid
+ * `traceparent` and the service does not trace). Not checked here: a consumer hands it to
+ * its propagator, which refuses a malformed one.
+ */
+export function messageTraceContext(event: Pick<EventFields, 'entity_type' | 'metadata'>): { traceparent: string; tracestate?: string } | undefined {
+  const meta = isAppended(event.entity_type) ? event.metadata?.l01 : event.metadata;
+  const m = meta as { traceparent?: unknown; tracestate?: unknown } | null | undefined;
+  if (!m || typeof m.traceparent !== 'string') return undefined;
+  return typeof m.tracestate === 'string' ? { traceparent: m.traceparent, tracestate: m.tracestate } : { traceparent: m.traceparent };
 }
 
 /** A stream entry as ioredis returns it: `[id, [field, value, field, value, …]]`. */

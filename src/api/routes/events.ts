@@ -34,7 +34,7 @@ export const eventSchema = z.object({
   entity_id: z.guid(),
   entity_version: z.number().int(),
   payload: z.record(z.string(), z.unknown()).describe('The entity after the change (before it, for a delete).'),
-  metadata: z.record(z.string(), z.unknown()).describe('request_id, correlation_id, caller'),
+  metadata: z.record(z.string(), z.unknown()).describe('request_id, correlation_id, caller; traceparent and tracestate (W3C trace context) when the write was traced'),
   created_at: z.string(),
 }) satisfies z.ZodType<LogEvent>;
 
