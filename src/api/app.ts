@@ -11,12 +11,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
-import type { Queryable } from '../db/pool.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../db/message-limit.js';
+import type { Pool } from '../db/pool.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
 import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
+import idempotency from './idempotency/index.js';
 import apiMetrics from './metrics/index.js';
 import openapi from './openapi.js';
 import bodyBudget, { LoadShed } from './plugins/body-budget.js';
@@ -26,6 +28,7 @@ import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
 import { writer } from './respond.js';
+import { registerCommandRoutes } from './routes/commands.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerDomainRoutes } from './routes/domain.js';
 import { registerEntityRoutes } from './routes/entities.js';
@@ -36,8 +39,9 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES'>>;
-  db: Queryable;
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES'>> &
+    Pick<Config, 'L01_IDEMPOTENCY_TTL_MS' | 'L01_COMMANDS_MAX'>;
+  db: Pool;
   redis: Redis;
   logger: Logger;
   /** Called after each committed write (the relay's wake-up signal). */
@@ -161,17 +165,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
   });
   app.addHook('onRequest', auth.requireScope);
+  // After the scope check (keys belong to req.caller), before any handler writes.
+  await app.register(idempotency, { db: deps.db, ttlMs: deps.config.L01_IDEMPOTENCY_TTL_MS, onCommit: deps.onCommit });
+  const limits = { maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES };
   const write = writer(groupCommit(deps.db, {
     concurrency: deps.config.L01_WRITE_CONCURRENCY,
     maxBatch: deps.config.L01_WRITE_BATCH_MAX,
-    maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES,
-  }), deps.onCommit);
+    maxMessageBytes: limits.maxMessageBytes,
+  }), deps.db, deps.onCommit, limits);
   const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
   await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: deps.db, write }) });
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
   await registerEntityRoutes(app, { db: deps.db, write });
+  await registerCommandRoutes(app, { db: deps.db, write, maxCommands: deps.config.L01_COMMANDS_MAX });
   await registerDomainRoutes(app, { db: deps.db, write });
   await registerCompat(app, { db: deps.db, write });
   await registerAdmin(app, {

@@ -7,26 +7,67 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findByKey } from '../db/domain/lookup.js';
 import type { Entity } from '../db/entity.js';
+import { applyBatch, type BatchChange, type BatchOutcome } from '../db/batch.js';
+import { databaseUnavailable } from '../db/errors.js';
 import type { ApplyChange } from '../db/group-commit.js';
 import type { PageResult } from '../db/page.js';
-import type { Queryable } from '../db/pool.js';
-import type { ChangeResult } from '../db/write.js';
+import type { Pool, Queryable } from '../db/pool.js';
+import { applyChange, type Change, type ChangeResult, type WriteLimits } from '../db/write.js';
 import { eventMetadata } from './context.js';
+import { keyedRequest } from './idempotency/session.js';
 import { idUsed, notFound, preconditionFailed } from './problems.js';
 
-export type Writer = ApplyChange;
+export interface Writer extends ApplyChange {
+  /** Several changes in one transaction, all or nothing (db/batch.ts); none written unless `ok`. */
+  batch(changes: readonly BatchChange[]): Promise<BatchOutcome>;
+}
+
+/** Runs `fn` in a transaction on a connection of its own: committed when `keep(result)`, else (or on a throw) rolled back. */
+async function inTransaction<T>(db: Pool, fn: (c: Queryable) => Promise<T>, keep: (result: T) => boolean): Promise<T> {
+  const client = await db.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    let result: T;
+    try {
+      result = await fn(client);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    }
+    await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
+    return result;
+  } catch (err) {
+    broken ||= databaseUnavailable(err);
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
 
 /**
  * The app's writer: THE write path (db/write.ts, creates grouped by `groupCommit`), plus the
  * relay's wake-up signal after each committed change. One per app: every route writes
- * through it.
+ * through it. A request sent with an Idempotency-Key writes on its own connection instead,
+ * each write held open until its answer is stored with it (idempotency/session.ts).
  */
-export function writer(apply: ApplyChange, onCommit?: () => void): Writer {
-  return async (change) => {
+export function writer(apply: ApplyChange, db: Pool, onCommit?: () => void, limits?: WriteLimits): Writer {
+  const write = async (change: Change) => {
+    const keyed = keyedRequest();
+    if (keyed) return keyed.write((c) => applyChange(c, change, limits), (r) => r.ok);
     const result = await apply(change);
     if (result.ok) onCommit?.();
     return result;
   };
+  const batch = async (changes: readonly BatchChange[]) => {
+    const run = (c: Queryable) => applyBatch(c, changes, limits);
+    const keyed = keyedRequest();
+    if (keyed) return keyed.write(run, (o) => o.ok);
+    const outcome = await inTransaction(db, run, (o) => o.ok);
+    if (outcome.ok) onCommit?.();
+    return outcome;
+  };
+  return Object.assign(write, { batch });
 }
 
 export interface RouteDeps {

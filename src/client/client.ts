@@ -16,11 +16,11 @@
  * count the rows to decide whether more follow.
  *
  * Retries and duplicates: a 503 or a refused connection is retried with backoff
- * (transport.ts). A create is sent with an `id` chosen here unless you give one, so a
- * retried create whose first attempt did commit gets a 409 on that id; the client then
- * returns the stored entity instead of creating a second. An update retried after a commit it did not hear about
- * is applied twice unless you pass `ifMatch` (then the retry gets a 412); a retried delete
- * gets a 404.
+ * (transport.ts). Every write carries an `Idempotency-Key`, the same on each retry: a retry
+ * of a write that committed while its answer was lost gets that answer again (status, body,
+ * ETag), and nothing is written twice. Past the key's expiry (24 h by default) a create is
+ * still safe: it is sent with an `id` chosen here unless you give one, and a 409 on that id
+ * returns the stored entity instead of creating a second.
  */
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from '../wire/message.js';

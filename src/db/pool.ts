@@ -34,3 +34,6 @@ export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
 
 /** Anything that runs a query: a pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.ClientBase;
+
+/** A pool: queries, and connections of its own for a transaction (the batch writer, Idempotency-Key). */
+export type Pool = Pick<pg.Pool, 'query' | 'connect'>;

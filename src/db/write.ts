@@ -140,12 +140,16 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
  * a DELETE racing an UPDATE could get the smaller xid yet commit the later version. This
  * transaction-scoped advisory lock needs no xid; taking it first means every writer of an
  * entity is given its xid only while it alone holds the entity, i.e. after the previous
- * writer committed — so xids follow entity versions. It also requires that a write is one
- * statement in its own transaction (true of applyChange: an xid assigned earlier in a
- * longer transaction would break it). Hash collisions only serialise unrelated writers.
+ * writer committed — so xids follow entity versions. It also requires that no xid was
+ * assigned before the lock: a write is one statement in its own transaction (applyChange),
+ * or a batch that takes the locks of all its changes, sorted, before its first write
+ * (batch.ts `applyBatch`; its statements then take their locks again, which costs no wait).
+ * An xid assigned earlier in a longer transaction would break it. Hash collisions only
+ * serialise unrelated writers.
  */
+export const entityLockKey = (tableExpr: string, idExpr: string) => `hashtextextended(${tableExpr} || ':' || ${idExpr}::uuid::text, 0)`;
 const entityLock = (entity: Entity) =>
-  `lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${literal(`${entity.table}:`)} || $1::uuid::text, 0)))`;
+  `lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(${entityLockKey(literal(entity.table), '$1')}))`;
 
 interface Statements {
   create: string;
@@ -271,7 +275,7 @@ export async function applyCreates(db: Queryable, docs: readonly CreateDoc[], li
  * statement. The latest version is read by events_entity_idx, newest first: one row.
  */
 const APPEND = `
-  WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2::uuid::text, 0))),
+  WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(${entityLockKey('$1', '$2')})),
   v AS (
     SELECT COALESCE((SELECT entity_version FROM events, lk WHERE entity_type = $1 AND entity_id = $2::uuid
                      ORDER BY position DESC LIMIT 1), 0) + 1 AS version

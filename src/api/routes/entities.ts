@@ -19,7 +19,7 @@ import { entityExists, getEntity, listEntityPage } from '../../db/read.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound } from '../problems.js';
 import { createHandler, ifMatchHeaders as ifMatch, sendJson as json, sendPage, sendWritten, type RouteDeps, type Writer } from '../respond.js';
-import { entitySchemas, idParams, paging, queryInteger, type EntitySchemas } from '../schemas.js';
+import { idParams, paging, queryInteger, schemasOf, type EntitySchemas } from '../schemas.js';
 import { problemResponses, secured } from '../openapi.js';
 import { eventSchema } from './events.js';
 
@@ -113,12 +113,11 @@ function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child:
 }
 
 export async function registerEntityRoutes(app: FastifyInstance, { db, write }: RouteDeps) {
-  const schemas = new Map(entities.map((e) => [e.table, entitySchemas(e)]));
-  for (const entity of entities) entityRoutes(app, db, write, entity, schemas.get(entity.table)!);
+  for (const entity of entities) entityRoutes(app, db, write, entity, schemasOf(entity));
   for (const child of entities) {
     for (const [column, parentTable] of Object.entries(child.references)) {
       const parent = entities.find((e) => e.table === parentTable)!;
-      nestedRoute(app, db, parent, child, column, schemas.get(child.table)!);
+      nestedRoute(app, db, parent, child, column, schemasOf(child));
     }
   }
 }
