@@ -61,6 +61,24 @@ export interface WriteOptions {
 
 export type ClientOptions = TransportOptions;
 
+/** One change of `commands()`: the body of the entity's own route as `data`. */
+export type Command = {
+  [T in Table]:
+    | { op: 'create'; entity: T; id?: string; data: CreateBody<T> }
+    | { op: 'update'; entity: T; id: string; data: UpdateBody<T>; if_match?: number }
+    | { op: 'delete'; entity: T; id: string; if_match?: number };
+}[Table];
+
+/** What `commands()` answers per command: the entity after it (as it was, for a delete). */
+export interface CommandResult {
+  op: 'create' | 'update' | 'delete';
+  entity: Table;
+  id: string;
+  /** After the command; a delete's is the version its deleted event carries. */
+  version: number;
+  data: Record<string, unknown>;
+}
+
 const ifMatchHeader = (v: number | string | undefined): Record<string, string> =>
   v === undefined ? {} : { 'if-match': typeof v === 'number' ? `"${v}"` : v };
 
@@ -180,6 +198,14 @@ export class L01Client {
   constructor(options: ClientOptions) {
     this.send = createTransport(options);
     this.events = new EventsClient(this.send);
+  }
+
+  /**
+   * Several creates, updates and deletes as one transaction (`POST /api/commands`): all are
+   * written or none; a failing one throws its problem, whose detail names it (`commands[<i>]`).
+   */
+  async commands(commands: readonly Command[], opts: { signal?: AbortSignal } = {}): Promise<CommandResult[]> {
+    return (await this.send<{ results: CommandResult[] }>({ method: 'POST', path: '/api/commands', body: { commands }, signal: opts.signal })).body.results;
   }
 
   /** The method family of one entity table: `client.entity('agents').create(…)`. */

@@ -65,7 +65,7 @@ const at = (i: number) => `body.commands.${i}`;
  * are the command's `data.<column>`; its id stays `id`.
  */
 function ofCommand(i: number, c: Command, p: Problem, columns = false): Problem {
-  const field = (f: string) => (columns && f.startsWith('body.') && f !== 'body.id' ? `${at(i)}.data.${f.slice(5)}` : f.replace(/^body(?=\.|$)/, at(i)));
+  const field = (f: string) => (columns && f !== 'body.id' ? f.replace(/^body(?=\.|$)/, `${at(i)}.data`) : f.replace(/^body(?=\.|$)/, at(i)));
   const fields = p.errors?.map((e): FieldError => ({ ...e, field: field(e.field) }));
   return new Problem(p.status, p.title, `commands[${i}] (${c.op} ${c.entity}${c.id ? ` ${c.id}` : ''}): ${p.detail ?? p.title}`,
     fields ?? [{ field: at(i), message: p.detail ?? p.title }], p.headers);
