@@ -148,8 +148,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cors, {
     origin: corsOrigin(deps.config.L01_CORS_ORIGINS ?? ['*']), credentials: true, maxAge: 600,
     methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
-    // What a page script may read of an answer: paging, versions, where a create went, the request id.
-    exposedHeaders: ['X-Next-Cursor', 'Link', 'ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+    // What a page script may read of an answer: paging, versions, where a create went, the request id, a replay.
+    exposedHeaders: ['X-Next-Cursor', 'Link', 'ETag', 'Location', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
   });
   // Before anything reads a body: a request that does not fit is shed unread (503).
   await app.register(bodyBudget, { limit: deps.config.L01_INFLIGHT_BODY_BYTES, bodyLimit: deps.config.L01_BODY_LIMIT });

@@ -111,7 +111,13 @@ export function sendWritten(reply: FastifyReply, result: ChangeResult, label: st
   throw notFound(label, id);
 }
 
-export const ifMatchHeaders = z.object({
+/** The header every write may carry (api/idempotency). */
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional()
+    .describe('Any 1–255 printable ASCII characters (e.g. a uuid): a retry with the same key gets the first answer again (Idempotent-Replayed: true) instead of a second write. Kept L01_IDEMPOTENCY_TTL_MS (24 h).'),
+});
+
+export const ifMatchHeaders = idempotencyHeaders.extend({
   'if-match': z.string().optional().describe('"<version>": write only if still at that version (else 412).'),
 });
 

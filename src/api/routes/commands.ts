@@ -17,9 +17,9 @@ import { BatchChangeFailed, type BatchChange, type Written } from '../../db/batc
 import { entities, entityByTable } from '../../db/entities/index.js';
 import type { EventMetadata } from '../../db/write.js';
 import { eventMetadata } from '../context.js';
-import { problemResponses, secured } from '../openapi.js';
+import { secured, writeProblemResponses } from '../openapi.js';
 import { idUsed, notFound, preconditionFailed, Problem, toProblem, type FieldError } from '../problems.js';
-import { sendJson, type RouteDeps } from '../respond.js';
+import { idempotencyHeaders, sendJson, type RouteDeps } from '../respond.js';
 import { schemasOf } from '../schemas.js';
 
 export interface CommandDeps extends RouteDeps {
@@ -129,8 +129,9 @@ export async function registerCommandRoutes(app: FastifyInstance, { write, maxCo
       summary: 'Apply several creates, updates and deletes as one transaction (all or nothing)',
       description: `Up to ${maxCommands} commands (L01_COMMANDS_MAX), applied in order in one transaction; their events are consecutive in the log. ` +
         'If any command fails (validation, 404, 412 on if_match, 409), nothing is written and the problem names it: `commands[<i>]` in `detail`, `body.commands.<i>…` in `errors`.',
+      headers: idempotencyHeaders,
       body,
-      response: { 200: z.object({ results: z.array(result) }), ...problemResponses },
+      response: { 200: z.object({ results: z.array(result) }), ...writeProblemResponses },
     }),
   }, async (req, reply) => {
     const { commands } = req.body;
