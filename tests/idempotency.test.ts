@@ -222,3 +222,40 @@ describe('expiry', () => {
     expect(await expired()).toBe(Math.max(0, before - 2 * PURGE_BATCH));
   });
 });
+
+describe('keyed requests and the pool', () => {
+  it('more keyed writes at once than pooled connections, on routes that read first: all answered, none starved', async () => {
+    // The test app's pool has 4 connections; each keyed request holds one, and reads on it.
+    const docs = await Promise.all(Array.from({ length: 3 }, async (_, i) => (await api.post('/documents', { title: `doc ${i}` })).json<{ id: string }>()));
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => api.patch(`/documents/${docs[i % 3]!.id}`, { title: `edit ${i}` }, key())));
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+  });
+
+  it('a client that hangs up while its write waits leaves no key held: the write completes and is replayed', async () => {
+    const row = (await api.post('/api/agents', agent())).json<{ id: string }>();
+    const headers = key();
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    const held = await holdEntity(row.id);
+    const controller = new AbortController();
+    try {
+      const gone = fetch(`http://127.0.0.1:${port}/api/agents/${row.id}`, {
+        method: 'PATCH', signal: controller.signal,
+        headers: { authorization: `Bearer ${DEV_TOKEN}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ name: 'hung up' }),
+      }).catch((err: unknown) => err);
+      await someoneWaitsOn(held.pid);
+      controller.abort();
+      expect(await gone).toBeInstanceOf(Error);
+    } finally {
+      await held.release();
+    }
+    // The handler finishes after the hang-up; its answer is stored with the write, then the key is free.
+    for (const deadline = Date.now() + 10_000; (await storedRows(headers['idempotency-key'])) === 0;) {
+      if (Date.now() > deadline) throw new Error('the abandoned request never stored its answer');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const retry = await api.patch(`/api/agents/${row.id}`, { name: 'hung up' }, headers);
+    expect([retry.statusCode, retry.headers['idempotent-replayed'], retry.json()]).toEqual([200, 'true', expect.objectContaining({ version: 2, name: 'hung up' })]);
+  });
+});

@@ -18,7 +18,7 @@ import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
 import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
-import idempotency from './idempotency/index.js';
+import idempotency, { keyedReads } from './idempotency/index.js';
 import apiMetrics from './metrics/index.js';
 import openapi from './openapi.js';
 import bodyBudget, { LoadShed } from './plugins/body-budget.js';
@@ -178,10 +178,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerHealthRoutes(app, { db: deps.db, redis: deps.redis });
   await registerEventRoutes(app, { db: deps.db });
   await registerDeadLetterRoutes(app, { db: deps.db, onCommit: deps.onCommit });
-  await registerEntityRoutes(app, { db: deps.db, write });
-  await registerCommandRoutes(app, { db: deps.db, write, maxCommands: deps.config.L01_COMMANDS_MAX });
-  await registerDomainRoutes(app, { db: deps.db, write });
-  await registerCompat(app, { db: deps.db, write });
+  // What the writing routes read with: a keyed request's reads stay on its own connection.
+  const routes = { db: keyedReads(deps.db), write };
+  await registerEntityRoutes(app, routes);
+  await registerCommandRoutes(app, { ...routes, maxCommands: deps.config.L01_COMMANDS_MAX });
+  await registerDomainRoutes(app, routes);
+  await registerCompat(app, routes);
   await registerAdmin(app, {
     auth, db: deps.db, onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',

@@ -13,8 +13,9 @@
  * runs again. Keys belong to the caller (`req.caller.id`). Requests without the header take
  * the shared path, group commit included, unchanged.
  *
- * A keyed request holds a pooled connection from the check to its answer: keyed writes at
- * once beyond the pool wait for a connection, then answer 503 (L01_PG_CONNECT_TIMEOUT_MS).
+ * A keyed request holds a pooled connection from the check to its answer, and reads on it
+ * too (`keyedReads`): keyed writes at once beyond the pool size wait for a connection, then
+ * answer 503 (L01_PG_CONNECT_TIMEOUT_MS), as any request does.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -23,7 +24,7 @@ import type { Pool } from '../../db/pool.js';
 import { Problem } from '../problems.js';
 import { KeyedRequest } from './session.js';
 
-export { keyedRequest } from './session.js';
+export { keyedReads, keyedRequest } from './session.js';
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
 

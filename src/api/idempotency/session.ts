@@ -20,6 +20,18 @@ const current = new AsyncLocalStorage<KeyedRequest>();
 /** The keyed request the running code serves, if any. */
 export const keyedRequest = (): KeyedRequest | undefined => current.getStore();
 
+/**
+ * `db` as the routes get it: queries of a keyed request go to its own connection
+ * (`KeyedRequest.query`), all others to `db`.
+ */
+export function keyedReads(db: Queryable): Queryable {
+  const query = (...args: unknown[]) => {
+    const keyed = keyedRequest();
+    return keyed ? keyed.query(...(args as Parameters<pg.PoolClient['query']>)) : (db.query as (...a: unknown[]) => Promise<unknown>)(...args);
+  };
+  return { query } as Queryable;
+}
+
 export interface KeyedOptions {
   ttlMs: number;
   /** The relay's wake-up signal, after each commit of a write. */
@@ -99,6 +111,17 @@ export class KeyedRequest {
     return next;
   }
 
+  /**
+   * A read of the request, on its connection (inside its open write, which it then sees): a
+   * keyed request never waits for a second pooled connection while it holds one, so keyed
+   * requests at once beyond the pool size cannot starve each other.
+   */
+  query(...args: Parameters<pg.PoolClient['query']>): Promise<unknown> {
+    const next = this.last.then(() => (this.client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+    this.last = next.catch(() => {});
+    return next;
+  }
+
   /** Stores the answer with the request's last write (alone when it wrote nothing) and commits both. */
   async finish(answer: StoredAnswer): Promise<void> {
     await this.last;
@@ -119,6 +142,7 @@ export class KeyedRequest {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.last;
     try {
       if (!this.broken) {
         if (this.open) await this.end('ROLLBACK');
