@@ -4,8 +4,11 @@
  * CTEs of a single INSERT/UPDATE/DELETE, so they commit or fail together (a statement is
  * atomic even outside BEGIN) and cost one round trip. The API reaches it through its writer
  * (`groupCommit`, api/respond.ts): creates that arrive together as one `applyCreates`
- * statement, every other change through `applyChange`. Tests and tools that write without
- * an app call `applyChange` directly (a create is then a batch of one).
+ * statement, every other change through `applyChange`. Two callers wrap these statements in
+ * a transaction of their own: a request with an Idempotency-Key runs its change alone in one,
+ * held open until its stored answer joins it (api/idempotency), and `POST /api/commands` runs
+ * several in one after locking all their entities (batch.ts). Tests and tools that write
+ * without an app call `applyChange` directly (a create is then a batch of one).
  *
  * Why each piece is correct:
  * - Updates lock the row first (`cur … FOR UPDATE`) so the previous status is read from

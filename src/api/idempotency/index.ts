@@ -78,8 +78,8 @@ function bodyText(payload: unknown): string {
 const sessions = new WeakMap<FastifyRequest, KeyedRequest>();
 
 async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
-  /** undefined: not keyed (or answered here); else the request's session. */
-  async function begin(req: FastifyRequest, reply: FastifyReply): Promise<KeyedRequest | undefined> {
+  /** undefined: not keyed; 'replayed': answered here; else the request's session. */
+  async function begin(req: FastifyRequest, reply: FastifyReply): Promise<KeyedRequest | 'replayed' | undefined> {
     const header = req.headers['idempotency-key'];
     if (header === undefined || !WRITES.has(req.method) || req.routeOptions.config?.scope !== 'user') return undefined;
     const key = parseKey(header);
@@ -90,14 +90,15 @@ async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
     const { stored } = taken;
     if (stored.fingerprint !== print) throw keyReused;
     void reply.code(stored.status).headers({ ...stored.headers, [REPLAYED_HEADER]: 'true' }).send(stored.body);
-    return undefined;
+    return 'replayed';
   }
 
   // Callback style: the rest of the request (validation, handler) runs inside `keyed.run`,
   // where the writer finds it.
   app.addHook('preValidation', (req, reply, done) => {
     begin(req, reply).then((keyed) => {
-      if (reply.sent) return;
+      // Answered: the chain stops here (no validation, no handler).
+      if (keyed === 'replayed') return;
       if (!keyed) return done();
       sessions.set(req, keyed);
       keyed.run(done);
