@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Pool } from '../../db/pool.js';
-import { Problem } from '../problems.js';
+import { badIdempotencyKey as badKey, keyInFlight, keyReused } from '../problems.js';
 import { KeyedRequest } from './session.js';
 
 export { keyedReads, keyedRequest } from './session.js';
@@ -40,16 +40,6 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REPLAYED = ['content-type', 'etag', 'location'];
 /** Printable ASCII, 1–255: a uuid, or anything a client draws. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
-
-const badKey = new Problem(400, 'Bad Request', 'Idempotency-Key must be 1–255 printable ASCII characters (a quoted string is accepted)', [
-  { field: 'headers.idempotency-key', message: 'must be 1–255 printable ASCII characters' },
-]);
-export const keyInFlight = new Problem(409, 'Conflict', 'a request with this Idempotency-Key is still being processed; retry once it is answered', [
-  { field: 'headers.idempotency-key', message: 'is in use by a request still in flight' },
-], { 'retry-after': '1' });
-export const keyReused = new Problem(422, 'Unprocessable Content', 'this Idempotency-Key was used for another request (method, path or body differ); send a new key for a new request', [
-  { field: 'headers.idempotency-key', message: 'was used for another request' },
-]);
 
 /** The key as sent: a bare token, or an RFC 8941 string (`"…"`), as the draft spells it. */
 function parseKey(header: string | string[]): string {
