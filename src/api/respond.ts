@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { findByKey } from '../db/domain/lookup.js';
 import type { Entity } from '../db/entity.js';
 import { applyBatch, type BatchChange, type BatchOutcome } from '../db/batch.js';
-import { databaseUnavailable } from '../db/errors.js';
 import type { ApplyChange } from '../db/group-commit.js';
 import type { PageResult } from '../db/page.js';
 import type { Pool, Queryable } from '../db/pool.js';
+import { inTransaction } from '../db/transaction.js';
 import { applyChange, type Change, type ChangeResult, type WriteLimits } from '../db/write.js';
 import { eventMetadata } from './context.js';
 import { keyedRequest } from './idempotency/session.js';
@@ -20,29 +20,6 @@ import { idUsed, notFound, preconditionFailed } from './problems.js';
 export interface Writer extends ApplyChange {
   /** Several changes in one transaction, all or nothing (db/batch.ts); none written unless `ok`. */
   batch(changes: readonly BatchChange[]): Promise<BatchOutcome>;
-}
-
-/** Runs `fn` in a transaction on a connection of its own: committed when `keep(result)`, else (or on a throw) rolled back. */
-async function inTransaction<T>(db: Pool, fn: (c: Queryable) => Promise<T>, keep: (result: T) => boolean): Promise<T> {
-  const client = await db.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    let result: T;
-    try {
-      result = await fn(client);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw err;
-    }
-    await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
-    return result;
-  } catch (err) {
-    broken ||= databaseUnavailable(err);
-    throw err;
-  } finally {
-    client.release(broken);
-  }
 }
 
 /**
