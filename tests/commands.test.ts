@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/api/app.js';
 import { buildTestApp, useTestApp } from './helpers/app.js';
 import { client, expectProblem } from './helpers/http.js';
 import { count, eventsAfter, lastPosition } from './helpers/rows.js';
@@ -166,5 +167,23 @@ describe('the OpenAPI document', () => {
   it('lists POST /api/commands', async () => {
     const doc = (await t.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { summary?: string }>> }>();
     expect(doc.paths['/api/commands']?.post?.summary).toMatch(/one transaction/);
+  });
+});
+
+describe('the relay is woken', () => {
+  it('after a batch commits and after a keyed write commits, not after a batch that failed', async () => {
+    let woken = 0;
+    const app = await buildApp({ config: t.config, db: t.db, redis: t.redis, logger: t.app.log as never, onCommit: () => woken++ });
+    try {
+      const c = client(() => app);
+      expect((await c.post('/api/commands', commands({ op: 'create', entity: 'agents', data: newAgent() }))).statusCode).toBe(200);
+      expect(woken).toBe(1);
+      expectProblem(await c.post('/api/commands', commands({ op: 'delete', entity: 'agents', id: randomUUID() })), 404);
+      expect(woken).toBe(1);
+      expect((await c.post('/api/agents', newAgent(), { 'idempotency-key': randomUUID() })).statusCode).toBe(201);
+      expect(woken).toBe(2);
+    } finally {
+      await app.close();
+    }
   });
 });
