@@ -229,6 +229,13 @@ const schema = z.object({
   L01_RELAY_LOCK_MS: positiveInt.min(1000).default(30_000),
   /** Warn when a transaction open this long holds the relay back, ms. */
   L01_RELAY_LAG_WARN_MS: positiveInt.default(10_000),
+  /**
+   * How long the answer to a write sent with an `Idempotency-Key` is replayed to a retry with
+   * that key, ms (api/idempotency); after it, the key is free again and its row is purged.
+   */
+  L01_IDEMPOTENCY_TTL_MS: positiveInt.default(24 * 60 * 60 * 1000),
+  /** Most commands in one `POST /api/commands` (one transaction); its bytes are bounded by L01_BODY_LIMIT. */
+  L01_COMMANDS_MAX: positiveInt.max(10_000).default(100),
   /** Larger messages fail on their own (and are dead-lettered) instead of straining Redis. */
   L01_MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
   /** Port of the worker's Prometheus /metrics; 0 turns it off. It has no token: see the host. */

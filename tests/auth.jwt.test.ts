@@ -154,6 +154,23 @@ describe('scopes: per table and operation', () => {
     expect((await post('/tools/tool-executions', executions, { ...body, invocation_id: `inv-${randomUUID()}` })).statusCode).toBe(201);
   });
 
+  it('atomic commands: each command needs write on its own entity, checked before anything is written', async () => {
+    const name = `agent-${randomUUID()}`;
+    const commands = { commands: [
+      { op: 'create', entity: 'agents', data: { name, agent_type: 'reasoning' } },
+      { op: 'create', entity: 'goals', data: { description: 'needs goals:write' } },
+    ] };
+    const agentsOnly = await mint(key, 'planner', 'agents:write');
+    const refused = expectProblem(await post('/api/commands', agentsOnly, commands), 403);
+    expect(refused.detail).toContain('commands[1]');
+    expect(refused.detail).toContain('goals:write');
+    const { rows } = await t.db.query('SELECT 1 FROM agents WHERE name = $1', [name]);
+    expect(rows).toEqual([]);
+    const both = await mint(key, 'planner', 'agents:write goals:write');
+    const done = await post('/api/commands', both, { commands: [commands.commands[0]] });
+    expect(done.statusCode, done.body).toBe(200);
+  });
+
   it('routes spanning tables: the event log needs events:read or *:read', async () => {
     expectProblem(await get('/api/events', await mint(key, 's', 'agents:read')), 403);
     expect((await get('/api/events', await mint(key, 's', 'events:read'))).statusCode).toBe(200);

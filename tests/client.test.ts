@@ -60,6 +60,22 @@ describe('typed client against the API', () => {
     expect(all).toEqual(history.map((e) => e.event_type));
   });
 
+  it('applies commands as one transaction, and throws the problem of a failing one with nothing written', async () => {
+    const id = randomUUID();
+    const results = await l01.commands([
+      { op: 'create', entity: 'agents', id, data: { name: 'Batched', agent_type: 'client' } },
+      { op: 'update', entity: 'agents', id, data: { status: 'paused' }, if_match: 1 },
+    ]);
+    expect(results.map((r) => [r.op, r.id, r.version])).toEqual([['create', id, 1], ['update', id, 2]]);
+    const other = randomUUID();
+    const failed = await problem(l01.commands([
+      { op: 'create', entity: 'agents', id: other, data: { name: 'Never', agent_type: 'client' } },
+      { op: 'delete', entity: 'agents', id: randomUUID() },
+    ]));
+    expect(failed).toMatchObject({ status: 404, detail: expect.stringMatching(/^commands\[1\] /) });
+    expect((await problem(l01.entity('agents').get(other))).status).toBe(404);
+  });
+
   it('turns problem details into L01ProblemError with the field errors', async () => {
     const bad = await problem(l01.entity('goals').create({ agent_id: 'not-a-uuid', description: 'x' }));
     expect(bad).toMatchObject({ status: 400, title: 'Bad Request' });
@@ -138,26 +154,65 @@ describe('retries', () => {
     await expect(dead.entity('agents').list()).rejects.toBeInstanceOf(L01ConnectionError);
   });
 
-  it('a create retried after its first attempt committed returns the stored entity, not a duplicate', async () => {
-    // The first answer is lost (503 after the request reached the API), as after a commit whose reply never arrived.
-    let hits = 0;
+  /**
+   * A proxy to the app that loses the first answer (a 503 after the request reached the API
+   * and committed, as when a reply never arrives), and records each request's Idempotency-Key.
+   */
+  async function losingFirstAnswer() {
+    const keys: Array<string | undefined> = [];
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d)).on('end', () => {
-        hits++;
+        keys.push(req.headers['idempotency-key'] as string | undefined);
+        const first = keys.length === 1;
         void ctx.app.inject({ method: req.method as 'POST', url: req.url!, headers: req.headers as Record<string, string>, payload: body || undefined }).then((r) => {
-          if (hits === 1) return res.writeHead(503, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ title: 'Service Unavailable', status: 503 }));
+          if (first) return res.writeHead(503, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ title: 'Service Unavailable', status: 503 }));
           res.writeHead(r.statusCode, r.headers as Record<string, string>).end(r.body);
         });
       });
     });
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'test_token_123', backoffMs: 5 });
+    return { keys, client: createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'test_token_123', backoffMs: 5 }) };
+  }
+
+  it('a create retried after its first attempt committed gets the stored answer (same Idempotency-Key), not a duplicate', async () => {
+    const { keys, client } = await losingFirstAnswer();
     const type = `once-${randomUUID().slice(0, 8)}`;
     const agent = await client.entity('agents').create({ name: 'Once', agent_type: type });
-    expect(hits).toBe(3); // POST (committed, answer lost), POST again (409 on its id), GET
+    // POST (committed, answer lost), POST again with the same key: the first answer, replayed.
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
     expect(agent).toMatchObject({ name: 'Once', version: 1 });
     expect(await l01.entity('agents').list({ agent_type: type })).toHaveLength(1);
+  });
+
+  it('an update retried after its first attempt committed is applied once, without ifMatch', async () => {
+    const agent = await l01.entity('agents').create({ name: 'Counted', agent_type: 'retry' });
+    const { keys, client } = await losingFirstAnswer();
+    const updated = await client.entity('agents').update(agent.id, { name: 'Counted once' });
+    expect(keys).toEqual([keys[0], keys[0]]);
+    expect(updated).toMatchObject({ name: 'Counted once', version: 2 });
+    expect((await l01.entity('agents').history(agent.id)).map((e) => e.event_type)).toEqual(['agent_created', 'agent_updated']);
+  });
+
+  it('every write carries its own key, reads none', async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const server = createServer((req, res) => {
+      seen.push([req.method!, req.headers['idempotency-key'] as string | undefined]);
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'GET' ? '[]' : '{}'));
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'test_token_123' });
+    const agents = client.entity('agents');
+    await agents.list();
+    await agents.create({ name: 'a', agent_type: 'b' });
+    await agents.update(randomUUID(), { name: 'c' });
+    await agents.delete(randomUUID());
+    await client.commands([{ op: 'create', entity: 'agents', data: { name: 'd', agent_type: 'e' } }]).catch(() => {});
+    expect(seen.map(([m, k]) => [m, k === undefined ? 'none' : 'key'])).toEqual([['GET', 'none'], ['POST', 'key'], ['PATCH', 'key'], ['DELETE', 'key'], ['POST', 'key']]);
+    expect(new Set(seen.slice(1).map(([, k]) => k)).size).toBe(4);
   });
 });

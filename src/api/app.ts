@@ -11,13 +11,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
-import { readRouting, type Queryable } from '../db/pool.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../db/message-limit.js';
+import { readRouting, type Pool, type Queryable } from '../db/pool.js';
 import httpSpans from '../telemetry/http.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
 import { createAuth } from './auth/index.js';
 import { requestId } from './context.js';
+import idempotency, { keyedReads } from './idempotency/index.js';
 import apiMetrics from './metrics/index.js';
 import openapi from './openapi.js';
 import bodyBudget, { LoadShed } from './plugins/body-budget.js';
@@ -27,6 +29,7 @@ import rateLimit from './plugins/rate-limit.js';
 import securityHeaders from './plugins/security-headers.js';
 import { Problem, problemBody, toProblem } from './problems.js';
 import { writer } from './respond.js';
+import { registerCommandRoutes } from './routes/commands.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
 import { registerDomainRoutes } from './routes/domain.js';
 import { registerEntityRoutes } from './routes/entities.js';
@@ -38,9 +41,10 @@ export interface AppDeps {
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
     Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>>;
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>> &
+    Pick<Config, 'L01_IDEMPOTENCY_TTL_MS' | 'L01_COMMANDS_MAX'>;
   /** The primary: every write, the relay's tables, readiness. */
-  db: Queryable;
+  db: Pool;
   /** A streaming replica (`DATABASE_READ_URL`) for what GET and HEAD handlers read; none: the primary. */
   readDb?: Queryable;
   redis: Redis;
@@ -164,8 +168,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cors, {
     origin: corsOrigin(deps.config.L01_CORS_ORIGINS ?? ['*']), credentials: true, maxAge: 600,
     methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
-    // What a page script may read of an answer: paging, versions, where a create went, the request id.
-    exposedHeaders: ['X-Next-Cursor', 'Link', 'ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+    // What a page script may read of an answer: paging, versions, where a create went, the request id, a replay.
+    exposedHeaders: ['X-Next-Cursor', 'Link', 'ETag', 'Location', 'X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
   });
   // Before anything reads a body: a request that does not fit is shed unread (503).
   await app.register(bodyBudget, { limit: deps.config.L01_INFLIGHT_BODY_BYTES, bodyLimit: deps.config.L01_BODY_LIMIT });
@@ -183,19 +187,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' } : undefined,
   });
   app.addHook('onRequest', auth.requireScope);
+  // After the scope check (keys belong to req.caller), before any handler writes.
+  await app.register(idempotency, { db: deps.db, ttlMs: deps.config.L01_IDEMPOTENCY_TTL_MS, onCommit: deps.onCommit });
+  const limits = { maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES };
   const write = writer(groupCommit(deps.db, {
     concurrency: deps.config.L01_WRITE_CONCURRENCY,
     maxBatch: deps.config.L01_WRITE_BATCH_MAX,
-    maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES,
-  }), deps.onCommit);
+    maxMessageBytes: limits.maxMessageBytes,
+  }), deps.db, deps.onCommit, limits);
   const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
   await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: reads.db, write }) });
   await registerHealthRoutes(app, { db: deps.db, replica: deps.readDb, redis: deps.redis });
   await registerEventRoutes(app, { db: reads.db });
   await registerDeadLetterRoutes(app, { db: reads.db, onCommit: deps.onCommit });
-  await registerEntityRoutes(app, { db: reads.db, write });
-  await registerDomainRoutes(app, { db: reads.db, write });
-  await registerCompat(app, { db: reads.db, write });
+  // What the routes read with: a GET's reads go to the replica (when there is one), a keyed
+  // request's stay on its own connection, everything else reads the primary.
+  const routes = { db: keyedReads(reads.db), write };
+  await registerEntityRoutes(app, routes);
+  await registerCommandRoutes(app, { ...routes, maxCommands: deps.config.L01_COMMANDS_MAX });
+  await registerDomainRoutes(app, routes);
+  await registerCompat(app, routes);
   // The operator pages read the primary: they show the relay's live state (its lock, its backlog).
   await registerAdmin(app, {
     auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams,

@@ -46,6 +46,13 @@ export const problemResponses = {
   503: problem.describe('A dependency (Postgres) is unavailable, or too many request bodies are in flight; see Retry-After'),
 } as const;
 
+/** The problems of a write: those of every route, and what its Idempotency-Key can meet (api/idempotency). */
+export const writeProblemResponses = {
+  ...problemResponses,
+  409: problem.describe('Foreign-key or uniqueness conflict, or a request with the same Idempotency-Key still in flight (see Retry-After)'),
+  422: problem.describe('The Idempotency-Key was used for another request (method, path or body differ)'),
+} as const;
+
 /** Marks a route's schema as needing the bearer token (and says so in the document). */
 export function secured<T extends object>(schema: T, scope: 'user' | 'admin' = 'user'): T & { security: Array<Record<string, string[]>> } {
   const note = scope === 'admin' ? 'Requires the admin token (`L01_ADMIN_API_KEY`).' : 'Requires a bearer token.';

@@ -43,6 +43,16 @@ export const messageTooLarge = (bytes: number, limit: number) =>
   new Problem(413, 'Content Too Large',
     `this change would write an event whose message is up to ${bytes} bytes; events are limited to ${limit} bytes (L01_MAX_MESSAGE_BYTES), so nothing was written`,
     [{ field: 'body', message: `makes the entity's event larger than the message limit of ${limit} bytes` }]);
+/** Idempotency-Key (api/idempotency): not a key; a key whose first request is still running; a key used for another request. */
+export const badIdempotencyKey = new Problem(400, 'Bad Request', 'Idempotency-Key must be 1–255 printable ASCII characters (a quoted string is accepted)', [
+  { field: 'headers.idempotency-key', message: 'must be 1–255 printable ASCII characters' },
+]);
+export const keyInFlight = new Problem(409, 'Conflict', 'a request with this Idempotency-Key is still being processed; retry once it is answered', [
+  { field: 'headers.idempotency-key', message: 'is in use by a request still in flight' },
+], { 'retry-after': '1' });
+export const keyReused = new Problem(422, 'Unprocessable Content', 'this Idempotency-Key was used for another request (method, path or body differ); send a new key for a new request', [
+  { field: 'headers.idempotency-key', message: 'was used for another request' },
+]);
 export const unavailable = (what: string) =>
   new Problem(503, 'Service Unavailable', `${what} is unavailable; retry shortly`, undefined, { 'retry-after': '1' });
 

@@ -7,29 +7,51 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { findByKey } from '../db/domain/lookup.js';
 import type { Entity } from '../db/entity.js';
+import { applyBatch, type BatchChange, type BatchOutcome } from '../db/batch.js';
 import type { ApplyChange } from '../db/group-commit.js';
 import type { PageResult } from '../db/page.js';
-import type { Queryable } from '../db/pool.js';
-import type { ChangeResult } from '../db/write.js';
+import type { Pool, Queryable } from '../db/pool.js';
+import { inTransaction } from '../db/transaction.js';
+import { applyChange, type Change, type ChangeResult, type WriteLimits } from '../db/write.js';
 import { traceWrites } from '../telemetry/write-span.js';
 import { tracingActive } from '../telemetry/tracing.js';
 import { eventMetadata } from './context.js';
+import { keyedRequest } from './idempotency/session.js';
 import { idUsed, notFound, preconditionFailed } from './problems.js';
 
-export type Writer = ApplyChange;
+export interface Writer extends ApplyChange {
+  /** Several changes in one transaction, all or nothing (db/batch.ts); none written unless `ok`. */
+  batch(changes: readonly BatchChange[]): Promise<BatchOutcome>;
+}
 
 /**
  * The app's writer: THE write path (db/write.ts, creates grouped by `groupCommit`), plus the
  * relay's wake-up signal after each committed change, and a span per change while the
- * service traces. One per app: every route writes through it.
+ * service traces. One per app: every route writes through it. A request sent with an
+ * Idempotency-Key writes on its own connection instead, each write held open until its
+ * answer is stored with it (idempotency/session.ts).
  */
-export function writer(apply: ApplyChange, onCommit?: () => void): Writer {
-  const write = tracingActive() ? traceWrites(apply) : apply;
-  return async (change) => {
-    const result = await write(change);
-    if (result.ok) onCommit?.();
+export function writer(apply: ApplyChange, db: Pool, onCommit?: () => void, limits?: WriteLimits): Writer {
+  const route: ApplyChange = (change: Change) => {
+    const keyed = keyedRequest();
+    return keyed ? keyed.write((c) => applyChange(c, change, limits), (r) => r.ok) : apply(change);
+  };
+  const traced = tracingActive() ? traceWrites(route) : route;
+  const write = async (change: Change) => {
+    const result = await traced(change);
+    // A keyed write commits with its stored answer (idempotency/session.ts), which wakes the relay then.
+    if (result.ok && !keyedRequest()) onCommit?.();
     return result;
   };
+  const batch = async (changes: readonly BatchChange[]) => {
+    const run = (c: Queryable) => applyBatch(c, changes, limits);
+    const keyed = keyedRequest();
+    if (keyed) return keyed.write(run, (o) => o.ok);
+    const outcome = await inTransaction(db, run, (o) => o.ok);
+    if (outcome.ok) onCommit?.();
+    return outcome;
+  };
+  return Object.assign(write, { batch });
 }
 
 export interface RouteDeps {
@@ -73,7 +95,13 @@ export function sendWritten(reply: FastifyReply, result: ChangeResult, label: st
   throw notFound(label, id);
 }
 
-export const ifMatchHeaders = z.object({
+/** The header every write may carry (api/idempotency). */
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional()
+    .describe('Any 1–255 printable ASCII characters (e.g. a uuid): a retry with the same key gets the first answer again (Idempotent-Replayed: true) instead of a second write. Kept L01_IDEMPOTENCY_TTL_MS (24 h).'),
+});
+
+export const ifMatchHeaders = idempotencyHeaders.extend({
   'if-match': z.string().optional().describe('"<version>": write only if still at that version (else 412).'),
 });
 

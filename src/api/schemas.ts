@@ -254,3 +254,12 @@ export function entitySchemas(entity: Entity): EntitySchemas {
     response: z.object(response),
   } as EntitySchemas;
 }
+
+const schemasByEntity = new Map<Entity, EntitySchemas>();
+
+/** The schemas of `entity`, built once: the entity routes and the commands route validate with the same ones. */
+export function schemasOf(entity: Entity): EntitySchemas {
+  let schemas = schemasByEntity.get(entity);
+  if (!schemas) schemasByEntity.set(entity, (schemas = entitySchemas(entity)));
+  return schemas;
+}

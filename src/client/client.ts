@@ -16,11 +16,11 @@
  * count the rows to decide whether more follow.
  *
  * Retries and duplicates: a 503 or a refused connection is retried with backoff
- * (transport.ts). A create is sent with an `id` chosen here unless you give one, so a
- * retried create whose first attempt did commit gets a 409 on that id; the client then
- * returns the stored entity instead of creating a second. An update retried after a commit it did not hear about
- * is applied twice unless you pass `ifMatch` (then the retry gets a 412); a retried delete
- * gets a 404.
+ * (transport.ts). Every write carries an `Idempotency-Key`, the same on each retry: a retry
+ * of a write that committed while its answer was lost gets that answer again (status, body,
+ * ETag), and nothing is written twice. Past the key's expiry (24 h by default) a create is
+ * still safe: it is sent with an `id` chosen here unless you give one, and a 409 on that id
+ * returns the stored entity instead of creating a second.
  */
 import { randomUUID } from 'node:crypto';
 import type { LogEvent } from '../wire/message.js';
@@ -60,6 +60,24 @@ export interface WriteOptions {
 }
 
 export type ClientOptions = TransportOptions;
+
+/** One change of `commands()`: the body of the entity's own route as `data`. */
+export type Command = {
+  [T in Table]:
+    | { op: 'create'; entity: T; id?: string; data: CreateBody<T> }
+    | { op: 'update'; entity: T; id: string; data: UpdateBody<T>; if_match?: number }
+    | { op: 'delete'; entity: T; id: string; if_match?: number };
+}[Table];
+
+/** What `commands()` answers per command: the entity after it (as it was, for a delete). */
+export interface CommandResult {
+  op: 'create' | 'update' | 'delete';
+  entity: Table;
+  id: string;
+  /** After the command; a delete's is the version its deleted event carries. */
+  version: number;
+  data: Record<string, unknown>;
+}
 
 const ifMatchHeader = (v: number | string | undefined): Record<string, string> =>
   v === undefined ? {} : { 'if-match': typeof v === 'number' ? `"${v}"` : v };
@@ -180,6 +198,14 @@ export class L01Client {
   constructor(options: ClientOptions) {
     this.send = createTransport(options);
     this.events = new EventsClient(this.send);
+  }
+
+  /**
+   * Several creates, updates and deletes as one transaction (`POST /api/commands`): all are
+   * written or none; a failing one throws its problem, whose detail names it (`commands[<i>]`).
+   */
+  async commands(commands: readonly Command[], opts: { signal?: AbortSignal } = {}): Promise<CommandResult[]> {
+    return (await this.send<{ results: CommandResult[] }>({ method: 'POST', path: '/api/commands', body: { commands }, signal: opts.signal })).body.results;
   }
 
   /** The method family of one entity table: `client.entity('agents').create(…)`. */

@@ -5,10 +5,12 @@
  * answered at once.
  *
  * The retries are undici's RetryAgent (exponential backoff from `backoffMs`, capped at
- * `maxBackoffMs`, Retry-After honoured), for every method: a retried create cannot
- * duplicate (the client names its id, see client.ts), a retried update is applied once
- * only with `ifMatch`.
+ * `maxBackoffMs`, Retry-After honoured), for every method. Every write (POST, PUT, PATCH,
+ * DELETE) carries an `Idempotency-Key` drawn once per call and sent again with each retry,
+ * so a write whose answer was lost is answered from the stored first answer, never applied
+ * twice (api/idempotency; for `L01_IDEMPOTENCY_TTL_MS`, 24 h by default).
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, RetryAgent } from 'undici';
 import { L01ConnectionError, L01ProblemError } from './errors.js';
@@ -82,7 +84,10 @@ export function createTransport(o: TransportOptions) {
   // undici's request(), not fetch: fetch turns a body into a stream that a retry cannot send again.
 
   return async function send<T>(req: Request): Promise<Response<T>> {
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${o.token}`, ...o.headers, ...req.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json', authorization: `Bearer ${o.token}`,
+      ...(req.method === 'GET' ? {} : { 'idempotency-key': randomUUID() }), ...o.headers, ...req.headers,
+    };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const target = url(req.path, req.query);

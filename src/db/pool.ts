@@ -36,6 +36,9 @@ export function createPool(opts: PoolOptions, log: Logger): pg.Pool {
 /** Anything that runs a query: a pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.ClientBase;
 
+/** A pool: queries, and connections of its own for a transaction (the batch writer, Idempotency-Key). */
+export type Pool = Pick<pg.Pool, 'query' | 'connect'>;
+
 /**
  * Where reads go when a replica is configured (`DATABASE_READ_URL`): the queries a GET or
  * HEAD handler runs are sent to `replica`, every other query to `primary`. The app marks

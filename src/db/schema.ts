@@ -14,6 +14,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  text,
   uniqueIndex,
   timestamp,
   uuid,
@@ -104,6 +105,29 @@ export const deadLetters = pgTable(
     updated_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [index('dead_letters_status_idx').on(t.status, t.created_at)],
+);
+
+/**
+ * The first answer to a write sent with an `Idempotency-Key`, per caller and key, written in
+ * the same transaction as the write it answers (api/idempotency.ts): a retry with the key
+ * gets this answer again instead of a second write. Rows past `expires_at` count as absent
+ * and are purged by later keyed writes (db/idempotency.ts).
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    caller: varchar({ length: 200 }).notNull(),
+    key: varchar({ length: 255 }).notNull(),
+    /** sha256 of method, path and body: the same key with another request is a 422. */
+    fingerprint: varchar({ length: 64 }).notNull(),
+    status: integer().notNull(),
+    /** The answer's headers a replay repeats (content-type, etag, location). */
+    headers: jsonb().notNull(),
+    body: text().notNull(),
+    created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    expires_at: timestamp({ withTimezone: true, mode: 'string' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] }), index('idempotency_keys_expires_idx').on(t.expires_at)],
 );
 
 const tables = new Map<string, PgTableWithColumns<any>>();

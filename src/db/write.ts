@@ -4,8 +4,11 @@
  * CTEs of a single INSERT/UPDATE/DELETE, so they commit or fail together (a statement is
  * atomic even outside BEGIN) and cost one round trip. The API reaches it through its writer
  * (`groupCommit`, api/respond.ts): creates that arrive together as one `applyCreates`
- * statement, every other change through `applyChange`. Tests and tools that write without
- * an app call `applyChange` directly (a create is then a batch of one).
+ * statement, every other change through `applyChange`. Two callers wrap these statements in
+ * a transaction of their own: a request with an Idempotency-Key runs its change alone in one,
+ * held open until its stored answer joins it (api/idempotency), and `POST /api/commands` runs
+ * several in one after locking all their entities (batch.ts). Tests and tools that write
+ * without an app call `applyChange` directly (a create is then a batch of one).
  *
  * Why each piece is correct:
  * - Updates lock the row first (`cur … FOR UPDATE`) so the previous status is read from
@@ -140,12 +143,16 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
  * a DELETE racing an UPDATE could get the smaller xid yet commit the later version. This
  * transaction-scoped advisory lock needs no xid; taking it first means every writer of an
  * entity is given its xid only while it alone holds the entity, i.e. after the previous
- * writer committed — so xids follow entity versions. It also requires that a write is one
- * statement in its own transaction (true of applyChange: an xid assigned earlier in a
- * longer transaction would break it). Hash collisions only serialise unrelated writers.
+ * writer committed — so xids follow entity versions. It also requires that no xid was
+ * assigned before the lock: a write is one statement in its own transaction (applyChange),
+ * or a batch that takes the locks of all its changes, sorted, before its first write
+ * (batch.ts `applyBatch`; its statements then take their locks again, which costs no wait).
+ * An xid assigned earlier in a longer transaction would break it. Hash collisions only
+ * serialise unrelated writers.
  */
+export const entityLockKey = (tableExpr: string, idExpr: string) => `hashtextextended(${tableExpr} || ':' || ${idExpr}::uuid::text, 0)`;
 const entityLock = (entity: Entity) =>
-  `lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(${literal(`${entity.table}:`)} || $1::uuid::text, 0)))`;
+  `lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(${entityLockKey(literal(entity.table), '$1')}))`;
 
 interface Statements {
   create: string;
@@ -271,7 +278,7 @@ export async function applyCreates(db: Queryable, docs: readonly CreateDoc[], li
  * statement. The latest version is read by events_entity_idx, newest first: one row.
  */
 const APPEND = `
-  WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2::uuid::text, 0))),
+  WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock(${entityLockKey('$1', '$2')})),
   v AS (
     SELECT COALESCE((SELECT entity_version FROM events, lk WHERE entity_type = $1 AND entity_id = $2::uuid
                      ORDER BY position DESC LIMIT 1), 0) + 1 AS version

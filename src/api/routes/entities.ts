@@ -18,9 +18,9 @@ import type { Queryable } from '../../db/pool.js';
 import { entityExists, getEntity, listEntityPage } from '../../db/read.js';
 import { eventMetadata, expectedVersion } from '../context.js';
 import { notFound } from '../problems.js';
-import { createHandler, ifMatchHeaders as ifMatch, sendJson as json, sendPage, sendWritten, type RouteDeps, type Writer } from '../respond.js';
-import { entitySchemas, idParams, paging, queryInteger, type EntitySchemas } from '../schemas.js';
-import { problemResponses, secured } from '../openapi.js';
+import { createHandler, idempotencyHeaders, ifMatchHeaders as ifMatch, sendJson as json, sendPage, sendWritten, type RouteDeps, type Writer } from '../respond.js';
+import { idParams, paging, queryInteger, schemasOf, type EntitySchemas } from '../schemas.js';
+import { problemResponses, secured, writeProblemResponses } from '../openapi.js';
 import { eventSchema } from './events.js';
 
 const historyQuery = z.strictObject({
@@ -58,13 +58,13 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
 
   r.post(base, {
     config,
-    schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, body: schemas.create, response: { 201: schemas.response, ...problemResponses } }),
+    schema: secured({ tags, summary: `Create a ${entity.singular}`, description: entity.description, headers: idempotencyHeaders, body: schemas.create, response: { 201: schemas.response, ...writeProblemResponses } }),
   }, createHandler(entity, write));
 
   for (const method of ['put', 'patch'] as const) {
     r[method](`${base}/:id`, {
       config,
-      schema: secured({ tags, summary: `Update a ${entity.singular} (partial: only the fields sent change)`, params: idParams, headers: ifMatch, body: schemas.update, response: one }),
+      schema: secured({ tags, summary: `Update a ${entity.singular} (partial: only the fields sent change)`, params: idParams, headers: ifMatch, body: schemas.update, response: { 200: schemas.response, ...writeProblemResponses } }),
     }, async (req, reply) => {
       const result = await write({
         op: 'update', entity, id: req.params.id, data: req.body as Record<string, unknown>,
@@ -76,7 +76,7 @@ function entityRoutes(app: FastifyInstance, db: Queryable, write: Writer, entity
 
   r.delete(`${base}/:id`, {
     config,
-    schema: secured({ tags, summary: `Delete a ${entity.singular}`, params: idParams, headers: ifMatch, response: { 200: z.object({ message: z.string() }), ...problemResponses } }),
+    schema: secured({ tags, summary: `Delete a ${entity.singular}`, params: idParams, headers: ifMatch, response: { 200: z.object({ message: z.string() }), ...writeProblemResponses } }),
   }, async (req, reply) => {
     const result = await write({ op: 'delete', entity, id: req.params.id, expectedVersion: expectedVersion(req), metadata: eventMetadata(req) });
     if (!result.ok) return sendWritten(reply, result, entity.label, req.params.id);
@@ -115,12 +115,11 @@ function nestedRoute(app: FastifyInstance, db: Queryable, parent: Entity, child:
 }
 
 export async function registerEntityRoutes(app: FastifyInstance, { db, write }: RouteDeps) {
-  const schemas = new Map(entities.map((e) => [e.table, entitySchemas(e)]));
-  for (const entity of entities) entityRoutes(app, db, write, entity, schemas.get(entity.table)!);
+  for (const entity of entities) entityRoutes(app, db, write, entity, schemasOf(entity));
   for (const child of entities) {
     for (const [column, parentTable] of Object.entries(child.references)) {
       const parent = entities.find((e) => e.table === parentTable)!;
-      nestedRoute(app, db, parent, child, column, schemas.get(child.table)!);
+      nestedRoute(app, db, parent, child, column, schemasOf(child));
     }
   }
 }
