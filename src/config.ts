@@ -150,6 +150,8 @@ const schema = z.object({
    * the request through: limits never stop writes.
    */
   L01_RATE_LIMIT_STORE: z.enum(['memory', 'redis']).optional(),
+  /** With `redis` counters: a Redis answer slower than this lets the request through, ms. */
+  L01_RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(250),
   /**
    * Different wrong tokens (bearer, X-API-Key or admin login) per client IP per window, per
    * API process; past it, that IP gets 429 (with Retry-After) for any credential it has not

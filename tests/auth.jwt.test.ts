@@ -171,6 +171,20 @@ describe('scopes: per table and operation', () => {
     expect(done.statusCode, done.body).toBe(200);
   });
 
+  it('an Idempotency-Key replay of commands is checked against the scopes of the token that replays it', async () => {
+    const body = JSON.stringify({ commands: [{ op: 'create', entity: 'goals', data: { description: `goal-${randomUUID()}` } }] });
+    const send = async (token: string) => t.app.inject({
+      method: 'POST', url: '/api/commands', payload: body,
+      headers: { ...bearer(token), 'content-type': 'application/json', 'idempotency-key': 'replay-scopes-1' },
+    });
+    expect((await send(await mint(key, 'same-sub', 'goals:write'))).statusCode).toBe(200);
+    // Same caller (jwt:same-sub), narrower token: no stored answer for it.
+    const narrowed = await send(await mint(key, 'same-sub', 'goals:read'));
+    expect(expectProblem(narrowed, 403).detail).toContain('commands[0]');
+    expect(narrowed.headers['idempotent-replayed']).toBeUndefined();
+    expect((await send(await mint(key, 'same-sub', 'goals:write'))).headers['idempotent-replayed']).toBe('true');
+  });
+
   it('routes spanning tables: the event log needs events:read or *:read', async () => {
     expectProblem(await get('/api/events', await mint(key, 's', 'agents:read')), 403);
     expect((await get('/api/events', await mint(key, 's', 'events:read'))).statusCode).toBe(200);

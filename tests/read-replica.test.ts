@@ -113,19 +113,23 @@ describe('reads on the replica', () => {
 
 describe('readiness with a replica', () => {
   it('reports the standby and its replay lag', async () => {
+    await caughtUp();
     const res = await api.get('/health/ready');
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json<{ checks: Record<string, string>; replica_lag_ms: number | null }>();
     expect(body.checks.replica).toBe('healthy');
-    expect(body.replica_lag_ms === null || body.replica_lag_ms >= 0).toBe(true);
+    // 0 when everything received is replayed; WAL written meanwhile (autovacuum, a checkpoint) may make it a few ms.
+    expect(body.replica_lag_ms).toBeGreaterThanOrEqual(0);
   });
 
-  it('is unhealthy when DATABASE_READ_URL is not a standby', async () => {
+  it('names a DATABASE_READ_URL that is not a standby, without making the API unready (writes do not need it)', async () => {
     const wrong = await buildTestApp(primary.url, { DATABASE_READ_URL: primary.url });
     try {
       const res = await wrong.app.inject({ method: 'GET', url: '/health/ready' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json<{ checks: Record<string, string> }>().checks.replica).toBe('unhealthy');
+      expect(res.statusCode).toBe(200);
+      const body = res.json<{ checks: Record<string, string>; problems: Record<string, string> }>();
+      expect(body.checks.replica).toBe('unhealthy');
+      expect(body.problems.replica).toMatch(/standby/);
     } finally {
       await wrong.close();
     }

@@ -40,7 +40,7 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
-    Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE'>> &
+    Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE' | 'L01_RATE_LIMIT_REDIS_TIMEOUT_MS'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>> &
     Pick<Config, 'L01_IDEMPOTENCY_TTL_MS' | 'L01_COMMANDS_MAX'>;
   /** The primary: every write, the relay's tables, readiness. */
@@ -184,9 +184,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     max: deps.config.L01_RATE_LIMIT_MAX,
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
     redis: deps.config.L01_RATE_LIMIT_STORE === 'redis' && deps.config.REDIS_URL
-      ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' } : undefined,
+      ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', timeoutMs: deps.config.L01_RATE_LIMIT_REDIS_TIMEOUT_MS } : undefined,
   });
   app.addHook('onRequest', auth.requireScope);
+  // Before the Idempotency-Key hook: a replay is checked like a first request.
+  app.addHook('preValidation', auth.requireItems);
   // After the scope check (keys belong to req.caller), before any handler writes.
   await app.register(idempotency, { db: deps.db, ttlMs: deps.config.L01_IDEMPOTENCY_TTL_MS, onCommit: deps.onCommit });
   const limits = { maxMessageBytes: deps.config.L01_MAX_MESSAGE_BYTES ?? DEFAULT_MAX_MESSAGE_BYTES };

@@ -8,11 +8,15 @@
  * `maxBackoffMs`, Retry-After honoured), for every method. Every write (POST, PUT, PATCH,
  * DELETE) carries an `Idempotency-Key` drawn once per call and sent again with each retry,
  * so a write whose answer was lost is answered from the stored first answer, never applied
- * twice (api/idempotency; for `L01_IDEMPOTENCY_TTL_MS`, 24 h by default).
+ * twice (api/idempotency; for `L01_IDEMPOTENCY_TTL_MS`, 24 h by default). A retry that finds
+ * its first attempt still running (409 on the key: the connection broke, the server did not)
+ * waits its Retry-After and asks again with the same key, within the same attempts: throwing
+ * there would make the caller retry with a new key, and apply the write twice.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, RetryAgent } from 'undici';
+import { sleep } from '../lib/time.js';
 import { L01ConnectionError, L01ProblemError } from './errors.js';
 
 export interface TransportOptions {
@@ -94,14 +98,18 @@ export function createTransport(o: TransportOptions) {
     let status: number;
     let resHeaders: Headers;
     let text: string;
-    try {
-      const res = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method: req.method, headers, body, signal: req.signal });
-      status = res.statusCode;
-      resHeaders = toHeaders(res.headers);
-      text = await res.body.text();
-    } catch (err) {
-      if (req.signal?.aborted) throw err;
-      throw new L01ConnectionError(`${req.method} ${req.path}: ${connectionCode(err) ?? (err as Error).message}`, { cause: err });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await dispatcher.request({ origin: target.origin, path: target.pathname + target.search, method: req.method, headers, body, signal: req.signal });
+        status = res.statusCode;
+        resHeaders = toHeaders(res.headers);
+        text = await res.body.text();
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+        throw new L01ConnectionError(`${req.method} ${req.path}: ${connectionCode(err) ?? (err as Error).message}`, { cause: err });
+      }
+      if (!(status === 409 && attempt < (o.attempts ?? 5) && keyInFlight(text))) break;
+      await sleep(Math.min(1000 * Number(resHeaders.get('retry-after') ?? 1), o.maxBackoffMs ?? 2000), req.signal);
     }
     const parsed = text ? safeJson(text) : undefined;
     if (status >= 200 && status < 300) return { status, body: parsed as T, headers: resHeaders };
@@ -109,6 +117,12 @@ export function createTransport(o: TransportOptions) {
       : { status, title: 'Error', detail: text.slice(0, 500) || undefined };
     throw new L01ProblemError(problem, resHeaders);
   };
+}
+
+/** A 409 about the request's own Idempotency-Key: its first attempt is still being answered. */
+function keyInFlight(text: string): boolean {
+  const p = safeJson(text) as { errors?: Array<{ field?: string }> } | undefined;
+  return Array.isArray(p?.errors) && p.errors.some((e) => e.field === 'headers.idempotency-key');
 }
 
 function safeJson(text: string): unknown {

@@ -23,7 +23,8 @@ export interface StoredRow extends StoredAnswer {
 /** Expired rows deleted by each keyed write at most: the purge's work is bounded, and skips what others purge. */
 export const PURGE_BATCH = 64;
 
-const keyLock = `hashtextextended('idempotency:' || $1 || ':' || $2, 0)`;
+// The caller's length first: caller ids contain ':' themselves (`jwt:a:b` + `c` ≠ `jwt:a` + `b:c`).
+const keyLock = `hashtextextended('idempotency:' || length($1) || ':' || $1 || $2, 0)`;
 
 /** $1 caller, $2 key → locked: true when this connection now holds the key. */
 export const TRY_LOCK_KEY = `SELECT pg_try_advisory_lock(${keyLock}) AS locked`;

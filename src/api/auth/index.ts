@@ -50,6 +50,12 @@ declare module 'fastify' {
      * handler decides per item with `permits` (a command naming its entity).
      */
     tables?: readonly string[];
+    /**
+     * With `tables: []`: the tables a request's body names (each command of /api/commands),
+     * read leniently from the parsed body (validation comes later). Checked by `requireItems`
+     * before anything else uses the body, an Idempotency-Key replay included.
+     */
+    items?: (body: unknown) => ReadonlyArray<{ table: string; op: Operation; what: string }>;
   }
 }
 
@@ -77,6 +83,8 @@ export interface Auth {
   identify: Identify;
   /** onRequest hook of the app: enforces each route's `config.scope` and `config.tables`, sets `req.caller`. */
   requireScope: (req: FastifyRequest) => Promise<void>;
+  /** preValidation hook of the app: a route's `config.items`, each checked with `permits` (403 naming the first refused). */
+  requireItems: (req: FastifyRequest) => Promise<void>;
   /**
    * onRequest hook of the admin pages and the queue board: the admin token as a bearer, or
    * a browser session cookie. With the cookie, a request that changes something must not
@@ -179,6 +187,12 @@ export function createAuth(o: AuthOptions): Auth {
   return {
     identify,
     sessions: browserSessions,
+    async requireItems(req) {
+      const items = req.routeOptions.config?.items;
+      if (!items || !req.caller) return;
+      const denied = items(req.body).find((i) => !permits(req.caller, i.table, i.op));
+      if (denied) throw new Problem(403, 'Forbidden', `${denied.what}: this token may not ${denied.op} ${denied.table} (it needs the scope ${denied.table}:${denied.op})`);
+    },
     async requireScope(req) {
       const scope = req.routeOptions.config?.scope;
       const needs = typeof scope === 'function' ? scope(req) : scope;

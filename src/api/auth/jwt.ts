@@ -36,7 +36,8 @@ const COMPACT_JWS = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export const looksLikeJwt = (token: string): boolean => COMPACT_JWS.test(token);
 
 /** A `sub` usable as an id in event metadata: printable, bounded. */
-const SUBJECT = /^[\x21-\x7e]{1,200}$/;
+// 196: `jwt:` + sub fits the 200 characters a caller id is stored in (idempotency_keys.caller).
+const SUBJECT = /^[\x21-\x7e]{1,196}$/;
 
 class JwksUnavailable extends Error {}
 

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Pool } from '../../db/pool.js';
-import { badIdempotencyKey as badKey, keyInFlight, keyReused } from '../problems.js';
+import { badIdempotencyKey as badKey, keyInFlight, keyReused, Problem } from '../problems.js';
 import { KeyedRequest } from './session.js';
 
 export { keyedReads, keyedRequest } from './session.js';
@@ -30,10 +30,20 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 
 export interface IdempotencyOptions {
   db: Pool;
+  /**
+   * Keyed requests holding a connection at once; more wait for a turn (up to `waitMs`, then
+   * 503). Default: the pool's size less 2, so group commit, unkeyed reads and readiness keep
+   * connections under a burst of keyed writes (the typed client keys every write).
+   */
+  maxSessions?: number;
+  /** How long a keyed request waits for its turn, ms. Default 10000 (well inside the 30 s request timeout). */
+  waitMs?: number;
   /** How long an answer is replayed, ms (`L01_IDEMPOTENCY_TTL_MS`). */
   ttlMs: number;
   onCommit?: () => void;
 }
+
+const keyedBusy = new Problem(503, 'Service Unavailable', 'too many writes with an Idempotency-Key at once; retry with the same key', undefined, { 'retry-after': '1' });
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The answer's headers a replay repeats. */
@@ -67,14 +77,59 @@ function bodyText(payload: unknown): string {
 
 const sessions = new WeakMap<FastifyRequest, KeyedRequest>();
 
+/**
+ * A counting semaphore: `take()` resolves with its release (callable more than once, acting
+ * once) when one of `size` turns is free, in arrival order; after `waitMs` it fails with a 503.
+ */
+class Turns {
+  private busy = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly size: number, private readonly waitMs: number) {}
+
+  take(): Promise<() => void> {
+    const release = () => {
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const next = this.queue.shift();
+        if (next) next();
+        else this.busy--;
+      };
+    };
+    if (this.busy < this.size) {
+      this.busy++;
+      return Promise.resolve(release());
+    }
+    return new Promise((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer);
+        resolve(release());
+      };
+      const timer = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(turn), 1);
+        reject(keyedBusy);
+      }, this.waitMs);
+      this.queue.push(turn);
+    });
+  }
+}
+
+/** The pool's own size, when it is a pg.Pool. */
+const poolOptions = (db: Pool): { max?: number } => (db as { options?: { max?: number } }).options ?? {};
+
 async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
+  const pool = poolOptions(o.db);
+  const turns = new Turns(o.maxSessions ?? Math.max(1, (pool.max ?? 10) - 2), o.waitMs ?? 10_000);
   /** undefined: not keyed; 'replayed': answered here; else the request's session. */
   async function begin(req: FastifyRequest, reply: FastifyReply): Promise<KeyedRequest | 'replayed' | undefined> {
     const header = req.headers['idempotency-key'];
     if (header === undefined || !WRITES.has(req.method) || req.routeOptions.config?.scope !== 'user') return undefined;
     const key = parseKey(header);
     const print = fingerprint(req);
-    const taken = await KeyedRequest.take(o.db, req.caller?.id ?? 'anonymous', key, print, { ttlMs: o.ttlMs, onCommit: o.onCommit });
+    const release = await turns.take();
+    const taken = await KeyedRequest.take(o.db, req.caller?.id ?? 'anonymous', key, print, { ttlMs: o.ttlMs, onCommit: o.onCommit, onClose: release })
+      .catch((err: unknown) => (release(), Promise.reject(err)));
     if (!taken.held) throw keyInFlight;
     if ('request' in taken) return taken.request;
     const { stored } = taken;

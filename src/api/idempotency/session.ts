@@ -36,6 +36,8 @@ export interface KeyedOptions {
   ttlMs: number;
   /** The relay's wake-up signal, after each commit of a write. */
   onCommit?: () => void;
+  /** Called once the request's connection is back in the pool. */
+  onClose?: () => void;
 }
 
 export class KeyedRequest {
@@ -67,6 +69,7 @@ export class KeyedRequest {
       if (!rows[0]!.locked) {
         client.release();
         keyed.closed = true;
+        o.onClose?.();
         return { held: false };
       }
       const found = await client.query<StoredRow>({ name: 'idempotency_find', text: FIND_ANSWER, values: [caller, key] });
@@ -117,7 +120,11 @@ export class KeyedRequest {
    * requests at once beyond the pool size cannot starve each other.
    */
   query(...args: Parameters<pg.PoolClient['query']>): Promise<unknown> {
-    const next = this.last.then(() => (this.client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+    const next = this.last.then(() => {
+      // Its connection is back in the pool, maybe serving another request: never use it.
+      if (this.closed) throw new Error('read after the keyed request was answered');
+      return (this.client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    });
     this.last = next.catch(() => {});
     return next;
   }
@@ -152,6 +159,7 @@ export class KeyedRequest {
       this.broken = true;
     } finally {
       this.client.release(this.broken);
+      this.o.onClose?.();
     }
   }
 

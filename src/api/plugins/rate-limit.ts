@@ -9,7 +9,7 @@
  * The counters live in memory, per process, unless `redis` is given (L01_RATE_LIMIT_STORE,
  * the default with several API processes): then every process and host on that Redis
  * shares them, through @fastify/rate-limit's own Lua counter, on a client of their own
- * whose commands give up after 250 ms. A Redis that fails or stalls lets the request
+ * whose commands give up after L01_RATE_LIMIT_REDIS_TIMEOUT_MS (250 ms). A Redis that fails or stalls lets the request
  * through (`skipOnError`): a limit must never stop writes.
  */
 import rateLimit from '@fastify/rate-limit';
@@ -27,7 +27,7 @@ export interface RateLimitOptions {
   windowMs: number;
   identify: Identify;
   /** Shared counters: this Redis, under `<prefix>ratelimit:`. None: in memory, per process. */
-  redis?: { url: string; prefix: string };
+  redis?: { url: string; prefix: string; /** L01_RATE_LIMIT_REDIS_TIMEOUT_MS: a slower answer lets the request through. */ timeoutMs?: number };
 }
 
 /** The bucket of a request: `caller:<caller id>` (a verified caller: `key:…`, `jwt:<sub>`) or `ip:<address>` (IPv6 by /64). */
@@ -42,7 +42,13 @@ const exempt = (req: FastifyRequest) => /^\/health(\/|$)/.test(req.routeOptions.
 
 async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
   if (opts.max === 0) return;
-  const shared = opts.redis ? createRedis(opts.redis.url, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
+  // A stalled Redis (the socket open, nothing coming back) costs a request at most timeoutMs;
+  // after socketTimeout without an answer the socket is dropped and, while it reconnects,
+  // requests fail open at once instead of each waiting.
+  const timeoutMs = opts.redis?.timeoutMs ?? 250;
+  const shared = opts.redis
+    ? createRedis(opts.redis.url, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: timeoutMs, socketTimeout: Math.max(1000, 4 * timeoutMs), maxRetriesPerRequest: 0 })
+    : undefined;
   if (shared) {
     app.addHook('onClose', async () => void shared.disconnect());
     // Counting from the first request when Redis is there (connection errors meanwhile are

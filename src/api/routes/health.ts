@@ -23,8 +23,8 @@ async function probe<T>(p: () => Promise<T>): Promise<{ ok: true; value: T } | {
  * noeviction), both read from INFO each time (workers/redis-watch.ts); and while its
  * streams are behind the event log (Redis lost data), which the relay leader says on its
  * own database session until it has healed them (outbox/leadership.ts). The reason is in
- * `problems`. With a read replica configured, it must answer too (GETs read it), and its
- * replay lag is reported.
+ * `problems`. A read replica, when configured, is checked and its replay lag reported, but
+ * it does not make the API unready (writes do not need it).
  */
 /**
  * The read replica's condition: it answers, and how far its replay lags the primary's last
@@ -33,8 +33,10 @@ async function probe<T>(p: () => Promise<T>): Promise<{ ok: true; value: T } | {
  */
 async function replicaLag(replica: Queryable): Promise<number | null> {
   const { rows } = await replica.query<{ standby: boolean; lag_ms: string | null }>(
+    // Caught up (all it received is replayed): 0, however long the primary has been idle.
     `SELECT pg_is_in_recovery() AS standby,
-            round(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::text AS lag_ms`,
+            CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN '0'
+                 ELSE round(extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::text END AS lag_ms`,
   );
   if (!rows[0]!.standby) throw new Error('DATABASE_READ_URL is not a standby');
   return rows[0]!.lag_ms === null ? null : Number(rows[0]!.lag_ms);
@@ -55,7 +57,9 @@ export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Que
     const streamsNote = database.ok ? database.value : null;
     const redisProblemText = !redis.ok ? null : redis.value ?? (streamsNote ? `${streamsNote} (the relay leader says)` : null);
     const redisOk = redis.ok && redisProblemText === null;
-    const healthy = database.ok && redisOk && replica?.ok !== false;
+    // The replica is reported, never fatal: without it GETs fail, but writes still work, and an
+    // unready API would be taken out of the load balancer for both.
+    const healthy = database.ok && redisOk;
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
       checks: {
@@ -63,7 +67,9 @@ export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Que
         ...(replica ? { replica: replica.ok ? 'healthy' : 'unhealthy' } : {}),
       },
       ...(replica?.ok ? { replica_lag_ms: replica.value } : {}),
-      ...(redisProblemText ? { problems: { redis: redisProblemText } } : {}),
+      ...(redisProblemText || replica?.ok === false
+        ? { problems: { ...(redisProblemText ? { redis: redisProblemText } : {}), ...(replica?.ok === false ? { replica: 'DATABASE_READ_URL does not answer as a standby: GETs fail meanwhile' } : {}) } }
+        : {}),
       timestamp: new Date().toISOString(),
     });
   });
