@@ -138,4 +138,25 @@ describe('tracing over OTLP', () => {
     expect(listenSpan).toMatchObject({ parentSpanId: write.spanId });
     expect(heard[0]).toMatchObject({ entityId: id, active: { traceId: CALLER_TRACE, spanId: listenSpan.spanId } });
   }, 90_000);
+
+  it("traces POST /api/commands as one BATCH span, whose context every command's event records", async () => {
+    const trace2 = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await api.post('/api/commands', { commands: [
+      { op: 'create', entity: 'agents', data: { name: `a-${randomUUID()}`, agent_type: 'tracing' } },
+      { op: 'create', entity: 'goals', data: { description: 'traced goal' } },
+    ] }, { traceparent: `00-${trace2}-00f067aa0ba902b7-01` });
+    expect(res.statusCode, res.body).toBe(200);
+    await waitFor(async () => {
+      await tracing.forceFlush();
+      return spans.some((s) => s.traceId === trace2 && s.name.startsWith('BATCH'));
+    }, 10_000, 'the batch span');
+    const http = spans.find((s) => s.traceId === trace2 && s.kind === KIND.server)!;
+    const batch = spans.find((s) => s.traceId === trace2 && s.name.startsWith('BATCH'))!;
+    expect(batch).toMatchObject({ name: 'BATCH agents,goals', kind: KIND.client, parentSpanId: http.spanId });
+    const ids = res.json<{ results: Array<{ id: string }> }>().results.map((r) => r.id);
+    for (const id of ids) {
+      const events = (await api.get(`/api/events?entity_id=${id}`)).json<Array<{ metadata: Record<string, string> }>>();
+      expect(events[0]!.metadata.traceparent).toBe(`00-${trace2}-${batch.spanId}-01`);
+    }
+  });
 });

@@ -13,7 +13,7 @@ import type { PageResult } from '../db/page.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { inTransaction } from '../db/transaction.js';
 import { applyChange, type Change, type ChangeResult, type WriteLimits } from '../db/write.js';
-import { traceWrites } from '../telemetry/write-span.js';
+import { traceBatch, traceWrites } from '../telemetry/write-span.js';
 import { tracingActive } from '../telemetry/tracing.js';
 import { eventMetadata } from './context.js';
 import { keyedRequest } from './idempotency/session.js';
@@ -43,7 +43,7 @@ export function writer(apply: ApplyChange, db: Pool, onCommit?: () => void, limi
     if (result.ok && !keyedRequest()) onCommit?.();
     return result;
   };
-  const batch = async (changes: readonly BatchChange[]) => {
+  const runBatch = async (changes: readonly BatchChange[]) => {
     const run = (c: Queryable) => applyBatch(c, changes, limits);
     const keyed = keyedRequest();
     if (keyed) return keyed.write(run, (o) => o.ok);
@@ -51,6 +51,7 @@ export function writer(apply: ApplyChange, db: Pool, onCommit?: () => void, limi
     if (outcome.ok) onCommit?.();
     return outcome;
   };
+  const batch = (changes: readonly BatchChange[]) => (tracingActive() ? traceBatch(changes, runBatch) : runBatch(changes));
   return Object.assign(write, { batch });
 }
 

@@ -13,8 +13,9 @@
  * Only used while tracing is on.
  */
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
+import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_BATCH_SIZE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
 import type { ApplyChange } from '../db/group-commit.js';
+import type { BatchChange } from '../db/batch.js';
 import type { Change } from '../db/write.js';
 import { parentContext, toTraceContext } from './trace-context.js';
 import { tracer } from './tracing.js';
@@ -54,3 +55,30 @@ export function traceWrites(apply: ApplyChange): ApplyChange {
     }
   };
 }
+
+/**
+ * The same for `POST /api/commands`: one CLIENT span `BATCH <tables>` for the transaction,
+ * whose trace context every command's event records (they are written together).
+ */
+export function traceBatch<T extends { ok: boolean }>(changes: readonly BatchChange[], run: (changes: readonly BatchChange[]) => Promise<T>): Promise<T> {
+  const tables = [...new Set(changes.map((c) => c.entity.table))];
+  const span = tracer().startSpan(`BATCH ${tables.join(',')}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+      [ATTR_DB_OPERATION_NAME]: 'BATCH',
+      [ATTR_DB_OPERATION_BATCH_SIZE]: changes.length,
+    },
+  }, parentContext((changes[0]?.metadata ?? {}) as Record<string, unknown>) ?? context.active());
+  const own = toTraceContext(span.spanContext());
+  return run(changes.map((c) => ({ ...c, metadata: { ...c.metadata, ...own } }))).then((outcome) => {
+    if (!outcome.ok) span.setAttribute('l01.write.refused', 'batch');
+    return outcome;
+  }, (err: Error & { code?: string }) => {
+    span.recordException(err);
+    span.setAttribute(ATTR_ERROR_TYPE, err.code ?? err.name ?? 'Error');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    throw err;
+  }).finally(() => span.end());
+}
+
