@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entitySchemas } from '../src/api/schemas.js';
 import { entityByTable } from '../src/db/entities/index.js';
-import { applyChange } from '../src/db/write.js';
 import { useTestApp } from './helpers/app.js';
 import { client, expectProblem } from './helpers/http.js';
 import { eventsAfter, lastPosition, type EventRow } from './helpers/rows.js';
+import { lateWriter } from './helpers/late-writer.js';
 import { Samples, type Row } from './helpers/samples.js';
 
 const t = useTestApp();
@@ -172,34 +171,14 @@ describe('the after cursor', () => {
 
   it('delays, never skips, an event whose transaction started first and commits last', async () => {
     const start = await lastPosition(t.db);
-    const late = await t.db.connect();
-    try {
-      // The late transaction takes its transaction id now, before the API writes...
-      await late.query('BEGIN');
-      await late.query('SELECT pg_current_xact_id()');
+    // The late transaction takes its transaction id first...
+    await lateWriter(t.db, samples, async () => {
       const early = await api.post('/api/agents', await samples.body(agents));
       expect(early.statusCode).toBe(201);
       // ...so the API's committed event is not handed out yet: the open transaction may
       // still add events that sort before it.
       expect(await list(`after=${start}`)).toEqual([]);
-
-      // ...then writes through the same write path, getting a HIGHER position than the
-      // API's event but a LOWER transaction id, and commits last.
-      const result = await applyChange(late, {
-        op: 'create',
-        entity: agents,
-        // Validated as the API would (the write path trusts its input: defaults come from here).
-        data: entitySchemas(agents).create.parse(await samples.body(agents)),
-        metadata: { request_id: 'late-writer' },
-      });
-      expect(result.ok).toBe(true);
-      await late.query('COMMIT');
-    } catch (err) {
-      await late.query('ROLLBACK');
-      throw err;
-    } finally {
-      late.release();
-    }
+    });
 
     const written = await eventsAfter(t.db, start);
     expect(written).toHaveLength(2);

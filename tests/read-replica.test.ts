@@ -6,13 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { entitySchemas } from '../src/api/schemas.js';
 import { entityByTable } from '../src/db/entities/index.js';
-import { applyChange } from '../src/db/write.js';
 import { startPostgres, startReplica, stopAll, sleep, type PostgresCluster, type ReplicaCluster } from './faults/support/servers.js';
 import { buildTestApp, type TestApp } from './helpers/app.js';
 import { client } from './helpers/http.js';
 import { lastPosition } from './helpers/rows.js';
+import { lateWriter } from './helpers/late-writer.js';
 import { Samples } from './helpers/samples.js';
 
 const agents = entityByTable.get('agents')!;
@@ -75,33 +74,16 @@ describe('reads on the replica', () => {
   it('pages the events cursor on the standby without skipping a late commit', async () => {
     await caughtUp();
     const start = await lastPosition(t.db);
-    const late = await t.db.connect();
-    try {
-      // The late transaction takes its id first (no WAL written for it yet)...
-      await late.query('BEGIN');
-      await late.query('SELECT pg_current_xact_id()');
+    await lateWriter(t.db, samples, async () => {
       const early = await api.post('/api/agents', await samples.body(agents));
       expect(early.statusCode).toBe(201);
       await caughtUp();
-      // ...the API's create is committed and replayed on the standby, yet the cursor there does
+      // The API's create is committed and replayed on the standby, yet the cursor there does
       // not hand it out: the standby counts the primary's older open transaction as running.
       const visible = await standby.query('SELECT 1 FROM agents WHERE id = $1', [early.json<{ id: string }>().id]);
       expect(visible.rowCount).toBe(1);
       expect((await api.get(`/api/events?after=${start}`)).json()).toEqual([]);
-
-      const result = await applyChange(late, {
-        op: 'create', entity: agents,
-        data: entitySchemas(agents).create.parse(await samples.body(agents)),
-        metadata: { request_id: 'late-writer' },
-      });
-      expect(result.ok).toBe(true);
-      await late.query('COMMIT');
-    } catch (err) {
-      await late.query('ROLLBACK');
-      throw err;
-    } finally {
-      late.release();
-    }
+    });
     await caughtUp();
     const page = (await api.get(`/api/events?after=${start}&limit=10`)).json<Array<{ metadata: { request_id?: string }; transaction_id: string }>>();
     expect(page).toHaveLength(2);
