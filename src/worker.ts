@@ -28,7 +28,7 @@ const { config, log } = await startProcess('l01-worker');
 
 const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-worker' }, log);
 // Publishing fails fast while Redis is away (no offline queue): the job fails, BullMQ or the relay retries.
-const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeout: 10_000 });
+const redis = createRedis(config, log, 'l01-publisher', { commandTimeout: 10_000 });
 await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };

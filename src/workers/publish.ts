@@ -4,7 +4,7 @@
  * idempotently (see the script's header), after checking that the streams have not lost
  * data. Names come from the wire contract.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { channel, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
 import { withScript } from './lua.js';
 
@@ -52,7 +52,7 @@ type Publish = (numKeys: number, ...args: string[]) => Promise<Array<number | st
  * ALREADY_PUBLISHED, CONFLICT), or the streams that are behind, with nothing written.
  */
 export async function publishBatch(
-  redis: Redis, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {},
+  redis: RedisClient, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {},
 ): Promise<{ statuses: number[] } | { behind: Behind }> {
   if (events.length === 0) return { statuses: [] };
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
@@ -76,7 +76,7 @@ export async function publishBatch(
 }
 
 /** Publishes events in order without checking floors; one status per event. */
-export async function publishEvents(redis: Redis, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
+export async function publishEvents(redis: RedisClient, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
   const reply = await publishBatch(redis, names, events);
   if ('behind' in reply) throw new Error('unreachable: no floors were given');
   return reply.statuses;

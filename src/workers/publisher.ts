@@ -13,13 +13,13 @@
  * with `behind`: the relay heals the streams from the log, then submits the batch again.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { WireNames } from '../wire/names.js';
 import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishBatch, type OutgoingEvent } from './publish.js';
 import type { PublishJob, PublishResult } from './queue.js';
 
 export interface PublisherOptions {
-  redis: Redis;
+  redis: RedisClient;
   names: WireNames;
   maxMessageBytes: number;
   /** The events of a job, in order (outbox/batches.ts: from memory, or read from the outbox). */

@@ -15,7 +15,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { withTimeout } from '../../lib/time.js';
-import { createRedis } from '../../redis.js';
+import { createRedis, type RedisTarget } from '../../redis.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../problems.js';
@@ -27,7 +27,7 @@ export interface RateLimitOptions {
   windowMs: number;
   identify: Identify;
   /** Shared counters: this Redis, under `<prefix>ratelimit:`. None: in memory, per process. */
-  redis?: { url: string; prefix: string };
+  redis?: { target: RedisTarget; prefix: string };
 }
 
 /** The bucket of a request: `caller:key:<digest prefix>` or `ip:<address>` (IPv6 by /64). */
@@ -42,7 +42,7 @@ const exempt = (req: FastifyRequest) => /^\/health(\/|$)/.test(req.routeOptions.
 
 async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
   if (opts.max === 0) return;
-  const shared = opts.redis ? createRedis(opts.redis.url, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
+  const shared = opts.redis ? createRedis(opts.redis.target, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: 250, maxRetriesPerRequest: 0 }) : undefined;
   if (shared) {
     app.addHook('onClose', async () => void shared.disconnect());
     // Counting from the first request when Redis is there (connection errors meanwhile are
