@@ -44,8 +44,12 @@ function urlOptions(url: string): RedisOptions {
  * A connection with these options. In cluster mode the per-node options go to
  * `redisOptions`, except what ioredis takes at the cluster level: `enableOfflineQueue`
  * (commands while no node is reachable), and the reconnect strategy, which becomes
- * `clusterRetryStrategy` (all nodes lost) as well as each node's own. Reads go to masters
- * (`scaleReads: 'master'`): a replica may not have an entry yet that its master acknowledged.
+ * `clusterRetryStrategy` (every node lost). A single node's connection is never retried
+ * (ioredis's default): a lost node is dropped and the slots are read again, so commands
+ * go to the replica promoted in its place; a node that reconnected forever would hold
+ * them in its queue instead (measured: the relay stalled for good after a failover).
+ * Reads go to masters (`scaleReads: 'master'`): a replica may lack an entry its master
+ * acknowledged.
  */
 export function openRedis(url: string, options?: RedisOptions): Redis;
 export function openRedis(t: string | RedisTarget, options?: RedisOptions, cluster?: Partial<ClusterOptions>): RedisClient;
@@ -57,7 +61,7 @@ export function openRedis(t: string | RedisTarget, options: RedisOptions = {}, c
     redisOptions: { ...urlOptions(REDIS_URL), ...node },
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
-    ...(retryStrategy ? { clusterRetryStrategy: (n: number) => retryStrategy(n), clusterNodeRetryStrategy: retryStrategy } : {}),
+    ...(retryStrategy ? { clusterRetryStrategy: (n: number) => retryStrategy(n) } : {}),
     scaleReads: 'master',
     // A promoted replica is found within a second of a failover, not only when a command is redirected.
     slotsRefreshInterval: 1000,
