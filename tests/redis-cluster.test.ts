@@ -83,7 +83,7 @@ describe('on a Redis Cluster', () => {
     }
   }, 120_000);
 
-  it('reaches a pub/sub listener of the consumer helper, and catches up from the stream', async () => {
+  it('reaches a pub/sub listener of the consumer helper, which catches up from the stream after a lost connection', async () => {
     const received: L01Event[] = [];
     const sub = subscribeEvents({
       nodes: cluster.target.REDIS_CLUSTER_NODES, patterns: ['agent_created'], catchUp: true,
@@ -94,6 +94,19 @@ describe('on a Redis Cluster', () => {
       const agent = await createAgent('listened');
       await waitFor(() => received.some((e) => e.entity_id === agent.id), 20_000, 'the pub/sub message');
       expect(received.find((e) => e.entity_id === agent.id)).toMatchObject({ event_type: 'agent_created', entity_type: 'agent', replayed: false });
+
+      // It listens on the master of the global stream (slot-owner.ts): cut it off there, and
+      // what is published meanwhile comes from the stream, once.
+      const master = (await cluster.masterOf('l01')).client();
+      try {
+        expect(Number(await master.client('KILL', 'TYPE', 'pubsub')), 'the subscriber was on the master').toBeGreaterThanOrEqual(1);
+      } finally {
+        master.disconnect();
+      }
+      const missed = await Promise.all([createAgent('while away 1'), createAgent('while away 2')]);
+      await waitFor(() => missed.every((a) => received.some((e) => e.entity_id === a.id)), 20_000, 'the events published while away');
+      expect(sub.reconnects).toBeGreaterThanOrEqual(1);
+      for (const a of [agent, ...missed]) expect(received.filter((e) => e.entity_id === a.id), a.id).toHaveLength(1);
     } finally {
       await sub.close();
     }
