@@ -30,7 +30,7 @@ export function parseNode(node: string): { host: string; port: number } {
   return { host: node.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(node.slice(i + 1)) };
 }
 
-/** REDIS_URL's credentials, database and TLS, which a cluster's nodes share. */
+/** REDIS_URL's credentials and TLS, which a cluster's nodes share (a cluster has no databases but 0). */
 function urlOptions(url: string): RedisOptions {
   const u = new URL(url);
   return {
@@ -107,4 +107,3 @@ export function createRedis(t: string | RedisTarget, log: Logger, name: string, 
 export function masters(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
-

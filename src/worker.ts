@@ -5,6 +5,7 @@
  * leadership, wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
  */
 import closeWithGrace from 'close-with-grace';
+import { Cluster } from 'ioredis';
 import { entities } from './db/entities/index.js';
 import { createPool } from './db/pool.js';
 import { startProcess } from './entry.js';
@@ -73,8 +74,10 @@ const relay = new Relay({
   auditMs: config.L01_STREAM_AUDIT_INTERVAL_MS,
   metrics: metrics.relay,
 });
-// A reconnected Redis may be a different one (restarted empty, or from an older snapshot).
+// A reconnected Redis may be a different one (restarted empty, or from an older snapshot);
+// in a cluster, a node dropped is a failover, and the promoted replica may lack what its master acknowledged.
 redis.on('ready', () => relay.requestAudit());
+if (redis instanceof Cluster) redis.on('-node', () => relay.requestAudit());
 // Policy and memory, watched by every worker for as long as it runs (not only at start).
 const watching = watchRedis({
   redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: () => relay.requestAudit(),

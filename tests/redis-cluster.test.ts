@@ -160,6 +160,13 @@ describe('on a Redis Cluster', () => {
     }
   });
 
+  it('shows the publish queue on the dashboard (Bull Board)', async () => {
+    const res = await request(api.baseUrl, 'GET', '/admin/queues/api/queues?activeQueue=publish&status=completed');
+    expect(res.status).toBe(200);
+    const queue = (res.body as { queues: Array<{ name: string; counts: Record<string, number> }> }).queues.find((q) => q.name === 'publish');
+    expect(queue?.counts.completed, 'the relay\'s completed batches').toBeGreaterThan(0);
+  });
+
   it('answers readiness and /metrics from the cluster', async () => {
     const ready = await request(api.baseUrl, 'GET', '/health/ready');
     expect(ready.status).toBe(200);

@@ -51,7 +51,6 @@ const CHECK_MS = 1000;
 const JOB_TIMEOUT_MS = 30_000;
 
 type JobEnd = { ok: true; result: PublishResult } | { ok: false; reason: string };
-const message = (err: unknown) => (err as Error)?.message ?? String(err);
 
 /**
  * The job's end as QueueEvents announces it, or a timeout. Not BullMQ's
