@@ -207,6 +207,16 @@ const schema = z.object({
    * publishing itself refuses to write past a loss.
    */
   L01_STREAM_AUDIT_INTERVAL_MS: positiveInt.min(100).default(5000),
+  /**
+   * Replicas that must hold a published batch (Redis WAIT on its master) before the relay
+   * takes it as published and deletes its outbox rows; 0 (default) does not wait. Fewer in
+   * time fail the batch, which is retried: publishing stops while no replica answers.
+   * A failover then loses nothing a consumer has seen. Its cost per batch is printed by
+   * tests/redis-cluster.test.ts (README, Redis Cluster).
+   */
+  L01_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  /** How long a batch waits for L01_REDIS_WAIT_REPLICAS, ms. */
+  L01_REDIS_WAIT_TIMEOUT_MS: positiveInt.max(5000).default(1000),
   /** How often every worker reads Redis's maxmemory-policy and memory (eviction, OOM), ms. */
   L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
 });

@@ -40,6 +40,7 @@ const bounds = { bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 
 const batches = new BatchHandoff(db, legacy, bounds);
 const worker = createPublishWorker(config, createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
+  ack: { replicas: config.L01_REDIS_WAIT_REPLICAS, timeoutMs: config.L01_REDIS_WAIT_TIMEOUT_MS },
 }));
 const queue = createPublishQueue(config);
 const queueEvents = createQueueEvents(config);

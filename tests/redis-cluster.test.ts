@@ -14,6 +14,7 @@ import { consumeStream } from '../src/consumer/consume-stream.js';
 import { subscribeEvents } from '../src/consumer/subscribe.js';
 import type { L01Event } from '../src/wire/message.js';
 import { entityStream, globalStream } from '../src/wire/names.js';
+import { publishBatch, ReplicaAckError, type OutgoingEvent } from '../src/workers/publish.js';
 import { waitFor } from './consumer.support.js';
 import { Checker, expectClean } from './faults/support/checker.js';
 import { request, WriteLoad } from './faults/support/load.js';
@@ -179,6 +180,55 @@ describe('on a Redis Cluster', () => {
     expect(length).toBe(await redis.xlen(globalStream(names)));
     expect(text).toMatch(/^l01_stream_consumer_group_pending\{stream="\{l01\}:stream:events:agent",group="cluster-test"\} 0$/m);
   });
+
+  it('with a replica acknowledgement (WAIT), counts a batch as published only once a replica holds it', async () => {
+    const waitNames = { prefix: '{l01wait}:', channelPrefix: 'wait:' };
+    let n = 0;
+    const event = (): OutgoingEvent => {
+      n++;
+      const message = JSON.stringify({ event_type: 'agent_created', event_id: `e${n}`, entity_type: 'agent', entity_id: `a${n}`, entity_version: 1, position: n, payload: {}, metadata: {}, timestamp: new Date().toISOString(), replayed: false });
+      return { id: `1-${n}`, entityType: 'agent', eventType: 'agent_created', message };
+    };
+    const ack = { replicas: 1, timeoutMs: 5000 };
+    expect(await publishBatch(redis, waitNames, [event()], {}, ack)).toEqual({ statuses: [1] });
+
+    // Its master's replica cut off (a wrong masterauth, then its link killed: it cannot resync).
+    const master = await cluster.masterOf('l01wait');
+    const replicaNode = await (async () => {
+      for (const x of cluster.nodes.filter((y) => y.alive && y !== master)) {
+        const c = x.client();
+        const info = await c.info('replication').finally(() => c.disconnect());
+        if (info.includes(`master_port:${master.port}`)) return x;
+      }
+      throw new Error('no replica');
+    })();
+    const replica = replicaNode.client();
+    try {
+      await replica.config('SET', 'masterauth', 'not-the-password');
+      await replica.client('KILL', 'TYPE', 'master');
+      const unreplicated = event();
+      await expect(publishBatch(redis, waitNames, [unreplicated], {}, { replicas: 1, timeoutMs: 300 })).rejects.toBeInstanceOf(ReplicaAckError);
+      expect(await redis.xlen(globalStream(waitNames)), 'appended on the master all the same').toBe(2);
+      await replica.config('SET', 'masterauth', '');
+      // The retry appends nothing (the entry is there) and returns once the replica has it.
+      expect(await publishBatch(redis, waitNames, [unreplicated], {}, ack)).toEqual({ statuses: [0] });
+    } finally {
+      await replica.config('SET', 'masterauth', '').catch(() => {});
+      replica.disconnect();
+    }
+
+    // The cost, per batch of 1 and of 100 events, with and without waiting (printed, not asserted).
+    const figures: string[] = [];
+    for (const size of [1, 100]) {
+      for (const wait of [undefined, ack]) {
+        const rounds = 100;
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < rounds; i++) await publishBatch(redis, waitNames, Array.from({ length: size }, event), {}, wait);
+        figures.push(`${size} event(s) ${wait ? 'with WAIT 1' : 'no WAIT'}: ${(Number(process.hrtime.bigint() - started) / 1e6 / rounds).toFixed(2)} ms`);
+      }
+    }
+    console.log(`[Redis Cluster] publish batch latency, mean of 100: ${figures.join('; ')}`);
+  }, 60_000);
 
   it('trims the streams to L01_STREAM_MAX_LEN', async () => {
     // Consumer groups hold back what they have not read: these have read everything they will.
