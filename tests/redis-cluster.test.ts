@@ -4,7 +4,8 @@
  * every stream exactly once and in order (the fault checker), the consumer helper's
  * pub/sub listener and consumer group read them, `l01 tail` prints them, readiness and
  * /metrics read the cluster, and retention trims the streams. Every key is under the
- * hash-tagged prefix `{l01}:`, in the slot of `l01`.
+ * hash-tagged prefix `{l01}:`, in the slot of `l01`. The worker waits for a replica's
+ * acknowledgement of each batch (L01_REDIS_WAIT_REPLICAS=1).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -32,7 +33,8 @@ let redis: Cluster;
 beforeAll(async () => {
   [cluster, db] = await Promise.all([startRedisCluster(), sharedDatabase('l01_cluster')]);
   // The trimmer runs every second; the first phase stays below MAX_LEN, so the checker sees every entry.
-  env = { DATABASE_URL: db.url, ...cluster.env, L01_STREAM_MAX_LEN: String(MAX_LEN), L01_STREAM_TRIM_INTERVAL_MS: '1000' };
+  // Every batch waits for its replica (WAIT).
+  env = { DATABASE_URL: db.url, ...cluster.env, L01_STREAM_MAX_LEN: String(MAX_LEN), L01_STREAM_TRIM_INTERVAL_MS: '1000', L01_REDIS_WAIT_REPLICAS: '1' };
   [api] = await Promise.all([startApi(env), startWorker(env)]);
   redis = cluster.client();
 }, 120_000);
