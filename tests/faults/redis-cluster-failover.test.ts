@@ -54,7 +54,7 @@ it('loses and doubles nothing when the master of the service slot dies and its r
   const env = { DATABASE_URL: db.url, ...cluster.env };
   const [api, worker] = await Promise.all([
     startApi(env),
-    startWorker({ ...env, LOG_LEVEL: process.env.WORKER_LOG_LEVEL ?? 'info', L01_STREAM_AUDIT_INTERVAL_MS: '1000', L01_WORKER_METRICS_PORT: String(await freePort()) }),
+    startWorker({ ...env, L01_STREAM_AUDIT_INTERVAL_MS: '1000', L01_WORKER_METRICS_PORT: String(await freePort()) }),
   ]) as [Awaited<ReturnType<typeof startApi>>, Service];
   const checker = await new Checker({ databaseUrl: db.url, redisUrl: cluster.target, names }).start();
   try {
