@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, hashTag } from './wire/names.js';
 
 /**
  * Tokens that work outside production only: the original service's development tokens, and
@@ -50,6 +51,16 @@ const schema = z.object({
    */
   DATABASE_READ_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster, `host:port,host:port,…` (any few of its masters or
+   * replicas; the rest are discovered). Set: cluster mode (redis.ts), REDIS_URL then only
+   * lends its credentials and TLS, and L01_REDIS_PREFIX must carry a hash tag.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((nodes) => nodes.every((n) => /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(n)), 'must be host:port,host:port,…'),
   L01_API_KEY: keyList,
   L01_API_KEYS: keyList,
   /** The original service's single key (used there when L01_API_KEYS was empty); a normal key here. */
@@ -193,8 +204,11 @@ const schema = z.object({
    * (then 503): with Postgres down or unreachable a request answers within 2 s, not 5.
    */
   L01_PG_CONNECT_TIMEOUT_MS: positiveInt.default(1500),
-  /** Prefix of every Redis key the service writes (streams, queues). */
-  L01_REDIS_PREFIX: z.string().default('l01:'),
+  /**
+   * Prefix of every Redis key the service writes (streams, queues). Default `l01:`;
+   * `{l01}:` in cluster mode, where it must carry a hash tag (wire/names.ts hashTag).
+   */
+  L01_REDIS_PREFIX: z.string().optional(),
   /** Prefix of pub/sub channels: `${prefix}events:{event_type}`. Empty by contract; tests isolate with it. */
   L01_CHANNEL_PREFIX: z.string().default(''),
   /**
@@ -258,6 +272,16 @@ const schema = z.object({
    * publishing itself refuses to write past a loss.
    */
   L01_STREAM_AUDIT_INTERVAL_MS: positiveInt.min(100).default(5000),
+  /**
+   * Replicas that must hold a published batch (Redis WAIT on its master) before the relay
+   * takes it as published and deletes its outbox rows; 0 (default) does not wait. Fewer in
+   * time fail the batch, which is retried: publishing stops while no replica answers.
+   * A failover then loses nothing a consumer has seen. Its cost per batch is printed by
+   * tests/redis-cluster.test.ts (README, Redis Cluster).
+   */
+  L01_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  /** How long a batch waits for L01_REDIS_WAIT_REPLICAS, ms. */
+  L01_REDIS_WAIT_TIMEOUT_MS: positiveInt.max(5000).default(1000),
   /** How often every worker reads Redis's maxmemory-policy and memory (eviction, OOM), ms. */
   L01_REDIS_WATCH_INTERVAL_MS: positiveInt.min(100).default(2000),
   /**
@@ -292,8 +316,9 @@ export interface TokenSpec {
   expires?: Date;
 }
 
-export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_KEYS' | 'L01_RATE_LIMIT_STORE'> & {
+export type Config = Omit<z.output<typeof schema>, 'L01_HOST' | 'L01_KEYS' | 'L01_RATE_LIMIT_STORE' | 'L01_REDIS_PREFIX'> & {
   L01_HOST: string;
+  L01_REDIS_PREFIX: string;
   L01_RATE_LIMIT_STORE: 'memory' | 'redis';
   /** Every accepted token with its scope. Admin tokens can do everything a normal one can. */
   tokens: ReadonlyArray<TokenSpec>;
@@ -410,8 +435,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.L01_HEADERS_TIMEOUT_MS > c.L01_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid configuration: L01_HEADERS_TIMEOUT_MS must not exceed L01_REQUEST_TIMEOUT_MS');
   }
+  const cluster = c.REDIS_CLUSTER_NODES.length > 0;
+  const prefix = c.L01_REDIS_PREFIX ?? (cluster ? DEFAULT_CLUSTER_PREFIX : DEFAULT_PREFIX);
+  if (cluster && hashTag(prefix) === null) {
+    throw new ConfigError(`invalid configuration: L01_REDIS_PREFIX must carry a hash tag with REDIS_CLUSTER_NODES set (e.g. {l01}:), so every key is in one slot; got ${JSON.stringify(prefix)}`);
+  }
   return {
     ...c,
+    L01_REDIS_PREFIX: prefix,
     L01_HOST: c.L01_HOST ?? (c.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     L01_RATE_LIMIT_STORE: c.L01_RATE_LIMIT_STORE ?? (c.L01_API_PROCESSES > 1 ? 'redis' : 'memory'),
     tokens: [

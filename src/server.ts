@@ -15,7 +15,7 @@ const db = createPool({ url: config.DATABASE_URL, size: config.L01_PG_POOL_SIZE,
 const readDb = config.DATABASE_READ_URL
   ? createPool({ url: config.DATABASE_READ_URL, size: config.L01_PG_POOL_SIZE, timeoutMs: config.L01_PG_TIMEOUT_MS, connectTimeoutMs: config.L01_PG_CONNECT_TIMEOUT_MS, name: 'l01-api-reads' }, log)
   : undefined;
-const redis = createRedis(config.REDIS_URL, log, 'l01-api');
+const redis = createRedis(config, log, 'l01-api');
 // The dashboard's read-only view of the publish queue (/admin/queues); the workers own its jobs.
 const publishQueue = createPublishQueue(config);
 publishQueue.on('error', (err) => log.debug({ err: err.message }, 'bullmq connection error (dashboard)'));

@@ -5,6 +5,7 @@
  * leadership, wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
  */
 import closeWithGrace from 'close-with-grace';
+import { Cluster } from 'ioredis';
 import { entities } from './db/entities/index.js';
 import { createPool } from './db/pool.js';
 import { startProcess } from './entry.js';
@@ -28,7 +29,7 @@ const { config, log, tracing } = await startProcess('l01-worker');
 
 const db = createPool({ url: config.DATABASE_URL, size: 4, timeoutMs: config.L01_PG_TIMEOUT_MS, name: 'l01-worker' }, log);
 // Publishing fails fast while Redis is away (no offline queue): the job fails, BullMQ or the relay retries.
-const redis = createRedis(config.REDIS_URL, log, 'l01-publisher', { commandTimeout: 10_000 });
+const redis = createRedis(config, log, 'l01-publisher', { commandTimeout: 10_000 });
 await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };
@@ -39,6 +40,7 @@ const bounds = { bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 
 const batches = new BatchHandoff(db, legacy, bounds);
 const worker = createPublishWorker(config, createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
+  ack: { replicas: config.L01_REDIS_WAIT_REPLICAS, timeoutMs: config.L01_REDIS_WAIT_TIMEOUT_MS },
 }));
 const queue = createPublishQueue(config);
 const queueEvents = createQueueEvents(config);
@@ -74,8 +76,10 @@ const relay = new Relay({
   metrics: metrics.relay,
   destination: globalStream(names),
 });
-// A reconnected Redis may be a different one (restarted empty, or from an older snapshot).
+// A reconnected Redis may be a different one (restarted empty, or from an older snapshot);
+// in a cluster, a node dropped is a failover, and the promoted replica may lack what its master acknowledged.
 redis.on('ready', () => relay.requestAudit());
+if (redis instanceof Cluster) redis.on('-node', () => relay.requestAudit());
 // Policy and memory, watched by every worker for as long as it runs (not only at start).
 const watching = watchRedis({
   redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: () => relay.requestAudit(),

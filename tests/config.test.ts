@@ -52,6 +52,24 @@ describe('loadConfig', () => {
     );
   });
 
+  describe('with REDIS_CLUSTER_NODES (cluster mode)', () => {
+    it('reads the seed nodes and puts every key under the hash-tagged prefix {l01}:', () => {
+      const c = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
+      expect(c.REDIS_CLUSTER_NODES).toEqual(['10.0.0.1:7000', 'redis-b:7001', '[::1]:7002']);
+      expect(c.L01_REDIS_PREFIX).toBe('{l01}:');
+      expect(loadConfig({}).L01_REDIS_PREFIX).toBe('l01:');
+      expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:1', L01_REDIS_PREFIX: 'svc:{events}:' }).L01_REDIS_PREFIX).toBe('svc:{events}:');
+    });
+
+    it.each(['l01:', 'l01:{}', '{l01:', 'l01}:'])('refuses the prefix %s, whose keys would spread over slots', (prefix) => {
+      expect(configError({ REDIS_CLUSTER_NODES: 'a:1', L01_REDIS_PREFIX: prefix }).message).toMatch(/L01_REDIS_PREFIX must carry a hash tag/);
+    });
+
+    it('refuses a node that is not host:port', () => {
+      expect(configError({ REDIS_CLUSTER_NODES: 'a:1,redis://b:2' }).message).toMatch(/REDIS_CLUSTER_NODES: must be host:port/);
+    });
+  });
+
   describe('in production', () => {
     it('accepts a strong key and drops the development tokens', () => {
       const c = loadConfig({ NODE_ENV: 'production', L01_API_KEY: STRONG });

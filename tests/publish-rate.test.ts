@@ -38,7 +38,7 @@ describe('the publish counter', () => {
     expect(await publishEvents(redis, names, [...batch, ...events(2)])).toEqual([0, 0, 0, 0, 0, 1, 1]);
     expect(await publishedInWindow(redis, names, 0)).toBe(7);
     // Another partition has a counter of its own.
-    expect(await publishBatch(redis, names, events(3), {}, 1)).toEqual({ statuses: [1, 1, 1] });
+    expect(await publishBatch(redis, names, events(3), {}, { partition: 1 })).toEqual({ statuses: [1, 1, 1] });
     expect(await publishedInWindow(redis, names, 1)).toBe(3);
     expect(await publishedInWindow(redis, names, 0)).toBe(7);
   });
@@ -53,7 +53,7 @@ describe('the publish counter', () => {
     const old: Record<string, number> = {};
     for (let s = now - 200; s < now - 100; s++) old[String(s)] = 1;
     await redis.hset(key, old);
-    expect(await publishBatch(redis, names, events(1), {}, 2)).toEqual({ statuses: [1] });
+    expect(await publishBatch(redis, names, events(1), {}, { partition: 2 })).toEqual({ statuses: [1] });
     const left = Object.keys(await redis.hgetall(key)).map(Number);
     const after = await redisNow();
     expect(left.every((s) => s > after - PUBLISH_WINDOW_S - 1)).toBe(true);

@@ -6,13 +6,13 @@ import type { Queue } from 'bullmq';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { entities } from '../db/entities/index.js';
 import { groupCommit } from '../db/group-commit.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../db/message-limit.js';
 import { readRouting, type Pool, type Queryable } from '../db/pool.js';
+import type { RedisClient } from '../redis.js';
 import httpSpans from '../telemetry/http.js';
 import { eventStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
@@ -40,14 +40,14 @@ export interface AppDeps {
   config: Pick<Config, 'tokens' | 'L01_BODY_LIMIT' | 'L01_RATE_LIMIT_MAX' | 'L01_RATE_LIMIT_WINDOW_MS' | 'L01_WRITE_CONCURRENCY' | 'L01_WRITE_BATCH_MAX'> &
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
-    Partial<Pick<Config, 'REDIS_URL' | 'L01_RATE_LIMIT_STORE' | 'L01_RATE_LIMIT_REDIS_TIMEOUT_MS'>> &
+    Partial<Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'L01_RATE_LIMIT_STORE' | 'L01_RATE_LIMIT_REDIS_TIMEOUT_MS'>> &
     Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>> &
     Pick<Config, 'L01_IDEMPOTENCY_TTL_MS' | 'L01_COMMANDS_MAX'>;
   /** The primary: every write, the relay's tables, readiness. */
   db: Pool;
   /** A streaming replica (`DATABASE_READ_URL`) for what GET and HEAD handlers read; none: the primary. */
   readDb?: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Called after each committed write (the relay's wake-up signal). */
   onCommit?: () => void;
@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     max: deps.config.L01_RATE_LIMIT_MAX,
     windowMs: deps.config.L01_RATE_LIMIT_WINDOW_MS,
     redis: deps.config.L01_RATE_LIMIT_STORE === 'redis' && deps.config.REDIS_URL
-      ? { url: deps.config.REDIS_URL, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', timeoutMs: deps.config.L01_RATE_LIMIT_REDIS_TIMEOUT_MS } : undefined,
+      ? { target: { REDIS_URL: deps.config.REDIS_URL, REDIS_CLUSTER_NODES: deps.config.REDIS_CLUSTER_NODES }, prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', timeoutMs: deps.config.L01_RATE_LIMIT_REDIS_TIMEOUT_MS } : undefined,
   });
   app.addHook('onRequest', auth.requireScope);
   // Before the Idempotency-Key hook: a replay is checked like a first request.

@@ -2,10 +2,10 @@
  * What every command needs: the validated configuration (env, as the services read it),
  * a Postgres connection of its own, a Redis connection, and a way to fail with one line.
  */
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { describeStartupError } from '../entry.js';
+import { openRedis, type RedisClient } from '../redis.js';
 
 /** A failure the operator caused or can fix: printed as one line, exit code 1. */
 export class CliError extends Error {
@@ -43,8 +43,9 @@ export async function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function withRedis<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(config().REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 3000 });
+/** Runs `fn` with a Redis connection (a cluster's, with REDIS_CLUSTER_NODES). */
+export async function withRedis<T>(fn: (redis: RedisClient) => Promise<T>): Promise<T> {
+  const redis = openRedis(config(), { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 3000 });
   redis.on('error', () => {});
   try {
     await redis.connect();

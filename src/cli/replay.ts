@@ -20,7 +20,7 @@
  *   While X is open the relay publishes nothing newer (it reads below the snapshot xmin),
  *   so nothing can land between. The relay is held back for the length of the append.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type pg from 'pg';
 import { toOutgoing } from '../outbox/batches.js';
 import { wakeRelay } from '../outbox/signal.js';
@@ -77,7 +77,7 @@ async function awaitFence(db: pg.ClientBase, waitMs: number): Promise<string> {
 }
 
 /** XADDs the range to the global and entity streams with ids `<X>-<position>`; returns how many. */
-export async function replayToStreams(db: pg.ClientBase, redis: Redis, names: WireNames, range: Range, o: StreamReplayOptions): Promise<number> {
+export async function replayToStreams(db: pg.ClientBase, redis: RedisClient, names: WireNames, range: Range, o: StreamReplayOptions): Promise<number> {
   await db.query('BEGIN');
   try {
     const xid = await awaitFence(db, o.waitMs);

@@ -38,10 +38,10 @@
  * runs: with an OpenTelemetry SDK registered in your process, `trace.getActiveSpan()` and
  * your own spans continue the writer's trace (consumer/trace.ts). Without one, no-ops.
  */
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { sleep } from '../lib/time.js';
 import { MalformedEntryError, parseEntry, type L01Event, type RawEntry } from '../wire/message.js';
-import { DEFAULT_PREFIX, deadLetterStreamKey, streamKey, type StreamName } from '../wire/names.js';
+import { DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, deadLetterStreamKey, streamKey, type StreamName } from '../wire/names.js';
 import { processInSpan } from './trace.js';
 
 export interface HandlerContext {
@@ -58,12 +58,13 @@ export interface HandlerContext {
 export interface ConsumeStreamOptions {
   /**
    * A connection for this consumer alone: XREADGROUP BLOCK holds it for up to `blockMs`.
-   * Its command timeout, if any, must exceed `blockMs`.
+   * Its command timeout, if any, must exceed `blockMs`. A `Cluster` reads from the master
+   * of the stream's slot; the stream and its dead-letter stream share that slot.
    */
-  redis: Redis;
+  redis: Redis | Cluster;
   /** `'global'` (every event) or an entity type (`'agent'`). */
   stream: StreamName;
-  /** Key prefix (`L01_REDIS_PREFIX`). Default `'l01:'`. */
+  /** Key prefix (`L01_REDIS_PREFIX`). Default `'l01:'`; `'{l01}:'` on a Cluster. */
   prefix?: string;
   group: string;
   /** Unique per process of the group, stable across restarts if possible (e.g. hostname). */
@@ -94,7 +95,7 @@ export interface ConsumerStats {
 }
 
 /** Creates the group (and the stream) unless it exists. */
-export async function ensureGroup(redis: Redis, key: string, group: string, startId = '0'): Promise<void> {
+export async function ensureGroup(redis: Redis | Cluster, key: string, group: string, startId = '0'): Promise<void> {
   try {
     await redis.xgroup('CREATE', key, group, startId, 'MKSTREAM');
   } catch (err) {
@@ -104,7 +105,7 @@ export async function ensureGroup(redis: Redis, key: string, group: string, star
 
 /** Reads `stream` as `consumer` of `group` until `signal` aborts. Resolves with what it did. */
 export async function consumeStream(o: ConsumeStreamOptions): Promise<ConsumerStats> {
-  const key = streamKey(o.stream, o.prefix ?? DEFAULT_PREFIX);
+  const key = streamKey(o.stream, o.prefix ?? (o.redis instanceof Cluster ? DEFAULT_CLUSTER_PREFIX : DEFAULT_PREFIX));
   const dlq = deadLetterStreamKey(key, o.group);
   const signal = o.signal ?? new AbortController().signal;
   const blockMs = o.blockMs ?? 2000;

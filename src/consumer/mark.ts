@@ -2,7 +2,7 @@
  * The catch-up mark of a pub/sub listener: the global-stream id up to which every event
  * has been delivered, and the event ids seen beyond it (see subscribe.ts for why it is safe).
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { compareEntryIds } from '../wire/entry-id.js';
 import type { RawEntry } from '../wire/message.js';
 
@@ -17,7 +17,7 @@ export class MarkTracker {
   private readonly seen = new Map<string, number>();
 
   constructor(
-    private readonly reader: Redis,
+    private readonly reader: Redis | Cluster,
     private readonly subscriber: Redis,
     private readonly key: string,
   ) {}

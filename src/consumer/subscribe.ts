@@ -16,13 +16,19 @@
  *
  * Each message is handled inside a `process <channel>` span continuing the event's trace,
  * as in consume-stream.ts (consumer/trace.ts).
+ * In a Redis Cluster (`nodes`), PUBLISH reaches every node, but the subscriber connects to
+ * the master of the global stream's slot, the node that runs publish.lua, so the argument
+ * above holds unchanged (slot-owner.ts says why and how it follows a failover); the reader
+ * is a cluster client.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { openRedis, parseNode } from '../redis.js';
 import { parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
-import { channelName, DEFAULT_PREFIX, streamKey } from '../wire/names.js';
+import { channelName, DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, streamKey } from '../wire/names.js';
 import { MarkTracker } from './mark.js';
 import { processInSpan } from './trace.js';
 import { eventTypeMatcher } from './patterns.js';
+import { slotOwnerConnector } from './slot-owner.js';
 
 export interface MessageContext {
   channel: string;
@@ -31,7 +37,10 @@ export interface MessageContext {
 }
 
 export interface SubscribeOptions {
-  url: string;
+  /** `REDIS_URL`; with `nodes`, only its credentials and TLS are used. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Seed nodes of a Redis Cluster, `host:port` (`REDIS_CLUSTER_NODES`); set: cluster mode. */
+  nodes?: readonly string[];
   /** `L01_CHANNEL_PREFIX` (empty by contract). */
   channelPrefix?: string;
   /** Event-type globs: `['agent_created']`, `['goal_*']`. Default `['*']`. */
@@ -56,13 +65,19 @@ export interface Subscription {
 export function subscribeEvents(o: SubscribeOptions): Subscription {
   const channels = (o.patterns ?? ['*']).map((p) => channelName(p, o.channelPrefix ?? ''));
   const options = o.catchUp && typeof o.catchUp === 'object' ? o.catchUp : {};
-  const key = streamKey('global', options.prefix ?? DEFAULT_PREFIX);
+  const clustered = (o.nodes?.length ?? 0) > 0;
+  const key = streamKey('global', options.prefix ?? (clustered ? DEFAULT_CLUSTER_PREFIX : DEFAULT_PREFIX));
   const matches = eventTypeMatcher(o.patterns ?? ['*'], o.channelPrefix ?? '');
   const onError = o.onError ?? (() => {});
+  const target = { REDIS_URL: o.url ?? 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: o.nodes };
+  const cluster = clustered ? (openRedis(target, { ...o.redisOptions, lazyConnect: true }) as Cluster) : null;
   // We re-subscribe ourselves on 'ready', so we know when a gap has just ended.
-  const sub = new Redis(o.url, { ...o.redisOptions, autoResubscribe: false, lazyConnect: true });
-  const reader = o.catchUp ? new Redis(o.url, { ...o.redisOptions, lazyConnect: true }) : null;
-  const mark = reader ? new MarkTracker(reader, sub, key) : null;
+  const subOptions: RedisOptions = { ...o.redisOptions, autoResubscribe: false, lazyConnect: true };
+  const sub = cluster
+    ? new Redis({ ...cluster.options.redisOptions, ...subOptions, Connector: slotOwnerConnector(cluster, key, parseNode(o.nodes![0]!)) })
+    : new Redis(target.REDIS_URL, subOptions);
+  const reader = cluster ?? (o.catchUp ? new Redis(target.REDIS_URL, { ...o.redisOptions, lazyConnect: true }) : null);
+  const mark = o.catchUp && reader ? new MarkTracker(reader, sub, key) : null;
   let closed = false;
   let connections = 0;
   let reconnects = 0;

@@ -39,7 +39,7 @@
  * (published as <retrying xid>-<position>) whose original key is at or below the stream's
  * surviving last id; a retried one above it comes back at its original place.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, formatEntryId, parseEntryId, ZERO_ENTRY, type EntryId } from '../wire/entry-id.js';
@@ -63,7 +63,7 @@ export interface HealMetrics {
 
 export interface HealerOptions {
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   names: WireNames;
   log: Logger;
   /** Bounds of one read of the log: the relay's own batch bounds. */

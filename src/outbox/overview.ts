@@ -11,7 +11,7 @@
  * Each source is read with a deadline: when one does not answer, its figures are null or
  * empty and `unavailable` names it, so the page shows what it can while a dependency hangs.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Queryable } from '../db/pool.js';
 import { withTimeout } from '../lib/time.js';
 import { globalStream, type WireNames } from '../wire/names.js';
@@ -62,7 +62,7 @@ export interface Overview {
 
 export interface OverviewSources {
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   names: Pick<WireNames, 'prefix'>;
   /** Streams always listed when they exist (the global one and one per entity type). */
   knownStreams: readonly string[];

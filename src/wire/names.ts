@@ -8,6 +8,24 @@
 /** Default prefix of every key the service writes (`L01_REDIS_PREFIX`). */
 export const DEFAULT_PREFIX = 'l01:';
 
+/** Default prefix in a Redis Cluster: hash-tagged, so every key lands in one slot. */
+export const DEFAULT_CLUSTER_PREFIX = '{l01}:';
+
+/**
+ * The hash tag of a key prefix, as Redis Cluster reads it (cluster.c keyHashSlot): the
+ * text between the first `{` and the first `}` after it, when not empty; null when the
+ * prefix has none or leaves it open. A prefix with a tag puts every key under it in the
+ * slot of that tag: the service's Lua scripts, MULTIs and pipelines name several keys
+ * (streams, their dead-letter streams, BullMQ's keys), and a cluster refuses keys of two
+ * slots in one command (CROSSSLOT). The one place the slot of the service's keys is decided.
+ */
+export function hashTag(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  if (open === -1) return null;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
 export interface WireNames {
   /** Prefix of every key: streams and queues (`L01_REDIS_PREFIX`). */
   prefix: string;

@@ -51,7 +51,37 @@ const CHECK_MS = 1000;
 const JOB_TIMEOUT_MS = 30_000;
 
 type JobEnd = { ok: true; result: PublishResult } | { ok: false; reason: string };
-const message = (err: unknown) => (err as Error)?.message ?? String(err);
+
+/**
+ * The job's end as QueueEvents announces it, or a timeout. Not BullMQ's
+ * `job.waitUntilFinished`: its first look at the job runs inside a promise executor, so a
+ * Redis error there (a cluster failing over: "Too many Cluster redirections") became an
+ * unhandled rejection and ended the worker process. A missed event is covered by `inspect`.
+ */
+function notification(events: QueueEvents, id: string, timeoutMs: number): { end: Promise<JobEnd>; cancel(): void } {
+  let cancel = () => {};
+  const end = new Promise<JobEnd>((resolve) => {
+    const completed = (args: { jobId: string; returnvalue: unknown }) => {
+      if (args.jobId === id) finish({ ok: true, result: args.returnvalue as PublishResult });
+    };
+    const failed = (args: { jobId: string; failedReason: string }) => {
+      if (args.jobId === id) finish({ ok: false, reason: args.failedReason });
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `no news of job ${id} after ${timeoutMs} ms` }), timeoutMs);
+    cancel = () => {
+      clearTimeout(timer);
+      events.off('completed', completed);
+      events.off('failed', failed);
+    };
+    const finish = (e: JobEnd) => {
+      cancel();
+      resolve(e);
+    };
+    events.on('completed', completed);
+    events.on('failed', failed);
+  });
+  return { end, cancel };
+}
 
 /** Submits a batch's job and resolves with its outcome; rejects only when the job cannot be submitted. */
 export function createJobRunner(o: JobRunnerOptions): (job: PublishJob) => Promise<PublishOutcome> {
@@ -79,15 +109,16 @@ export function createJobRunner(o: JobRunnerOptions): (job: PublishJob) => Promi
   }
 
   async function waitFor(job: PublishJobHandle): Promise<JobEnd> {
-    const notified: Promise<JobEnd> = job.waitUntilFinished(o.queueEvents, JOB_TIMEOUT_MS).then(
-      (result: PublishResult) => ({ ok: true, result }),
-      (err: unknown) => ({ ok: false, reason: message(err) }),
-    );
-    for (;;) {
-      const end = await Promise.race([notified, sleep(CHECK_MS).then(() => null)]);
-      if (end) return end;
-      const seen = await inspect(job).catch(() => null); // Redis away: keep waiting for it
-      if (seen) return seen;
+    const notified = notification(o.queueEvents, job.id!, JOB_TIMEOUT_MS);
+    try {
+      for (;;) {
+        const end = await Promise.race([notified.end, sleep(CHECK_MS).then(() => null)]);
+        if (end) return end;
+        const seen = await inspect(job).catch(() => null); // Redis away: keep waiting for it
+        if (seen) return seen;
+      }
+    } finally {
+      notified.cancel();
     }
   }
 

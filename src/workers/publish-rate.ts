@@ -8,10 +8,10 @@
  * per second of Redis's clock (`TIME`), incremented by the entries the batch added (new
  * ones only: a re-run's duplicates are not counted). Counting in the script keeps the
  * count exact and on one clock whichever worker leads; it costs a HINCRBY per batch.
- * How it fails: Redis losing the hash (a restart without persistence, eviction under a
+ * How it fails: RedisClient losing the hash (a restart without persistence, eviction under a
  * volatile-* policy) reads as fewer events in the window, never more.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { WireNames } from '../wire/names.js';
 
 /** The window, seconds: publish.lua keeps this much of the hash (and drops the rest). */
@@ -25,7 +25,7 @@ export const publishCounterKey = (names: Pick<WireNames, 'prefix'>, partition: n
  * Events appended in the last PUBLISH_WINDOW_S seconds of Redis's clock, the current
  * second included (so 59 to 60 s of publishing).
  */
-export async function publishedInWindow(redis: Redis, names: Pick<WireNames, 'prefix'>, partition: number): Promise<number> {
+export async function publishedInWindow(redis: RedisClient, names: Pick<WireNames, 'prefix'>, partition: number): Promise<number> {
   const replies = await redis.pipeline().time().hgetall(publishCounterKey(names, partition)).exec();
   const [[timeErr, time], [countErr, counts]] = replies as [[Error | null, [string, string]], [Error | null, Record<string, string>]];
   if (timeErr) throw timeErr;

@@ -4,7 +4,8 @@
  * idempotently (see the script's header), after checking that the streams have not lost
  * data. Names come from the wire contract.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { channel, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
 import { withScript } from './lua.js';
 import { PUBLISH_WINDOW_S, publishCounterKey } from './publish-rate.js';
@@ -49,13 +50,30 @@ export const CONFLICT = -1;
 type Publish = (numKeys: number, ...args: string[]) => Promise<Array<number | string>>;
 
 /**
+ * How many replicas must hold a batch before it counts as published (Redis WAIT, on the
+ * master that ran the script), and how long to wait for them (L01_REDIS_WAIT_*).
+ */
+export interface ReplicaAck {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** Fewer replicas than required acknowledged a batch in time: the job fails and is retried. */
+export class ReplicaAckError extends Error {
+  override name = 'ReplicaAckError';
+}
+
+/**
  * Publishes events in order, after checking `floors`: one status per event (PUBLISHED,
  * ALREADY_PUBLISHED, CONFLICT), or the streams that are behind, with nothing written.
  * The entries added count toward `partition`'s publish rate (publish-rate.ts; one
- * relay partition today, 0).
+ * relay partition today, 0). With `ack`, resolves only once that many replicas hold the
+ * batch, else throws ReplicaAckError (a retry finds the entries there, appends nothing and
+ * waits again).
  */
 export async function publishBatch(
-  redis: Redis, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {}, partition = 0,
+  redis: RedisClient, names: WireNames, events: readonly OutgoingEvent[], floors: StreamFloors = {},
+  { partition = 0, ack }: { partition?: number; ack?: ReplicaAck } = {},
 ): Promise<{ statuses: number[] } | { behind: Behind }> {
   if (events.length === 0) return { statuses: [] };
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
@@ -70,7 +88,7 @@ export async function publishBatch(
     args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '', floor ?? '');
   }
   args.push(String(PUBLISH_WINDOW_S));
-  const reply = await r.l01Publish(keys.length, ...keys, ...args);
+  const reply = ack && ack.replicas > 0 ? await publishAndWait(r, ack, [keys.length, ...keys, ...args]) : await r.l01Publish(keys.length, ...keys, ...args);
   if (reply[0] === 'behind') {
     const behind: Behind = [];
     for (let i = 1; i + 1 < reply.length; i += 2) behind.push({ stream: String(reply[i]), last: reply[i + 1] === '' ? null : String(reply[i + 1]) });
@@ -79,8 +97,28 @@ export async function publishBatch(
   return { statuses: reply as number[] };
 }
 
+type PublishPipeline = ChainableCommander & { l01Publish(...args: Array<string | number>): ChainableCommander };
+
+/**
+ * The script, then WAIT, in one pipeline: a cluster sends a pipeline to the node of its
+ * keys, so WAIT (which has none) runs on the master that appended the batch.
+ */
+async function publishAndWait(redis: RedisClient, ack: ReplicaAck, args: Array<string | number>): Promise<Array<number | string>> {
+  const pipe = redis.pipeline() as PublishPipeline;
+  const results = (await pipe.l01Publish(...args).wait(ack.replicas, ack.timeoutMs).exec()) ?? [];
+  const [publishErr, reply] = results[0] ?? [new Error('no reply from the publish script')];
+  if (publishErr) throw publishErr;
+  const [waitErr, acked] = results[1] ?? [new Error('no reply from WAIT')];
+  if (waitErr) throw waitErr;
+  const statuses = reply as Array<number | string>;
+  if (statuses[0] !== 'behind' && Number(acked) < ack.replicas) {
+    throw new ReplicaAckError(`${Number(acked)} of ${ack.replicas} replicas acknowledged the batch within ${ack.timeoutMs} ms`);
+  }
+  return statuses;
+}
+
 /** Publishes events in order without checking floors; one status per event. */
-export async function publishEvents(redis: Redis, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
+export async function publishEvents(redis: RedisClient, names: WireNames, events: readonly OutgoingEvent[]): Promise<number[]> {
   const reply = await publishBatch(redis, names, events);
   if ('behind' in reply) throw new Error('unreachable: no floors were given');
   return reply.statuses;

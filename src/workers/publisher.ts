@@ -13,15 +13,17 @@
  * with `behind`: the relay heals the streams from the log, then submits the batch again.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { WireNames } from '../wire/names.js';
-import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishBatch, type OutgoingEvent } from './publish.js';
+import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishBatch, type OutgoingEvent, type ReplicaAck } from './publish.js';
 import type { PublishJob, PublishResult } from './queue.js';
 
 export interface PublisherOptions {
-  redis: Redis;
+  redis: RedisClient;
   names: WireNames;
   maxMessageBytes: number;
+  /** Replicas that must hold a batch before it counts as published (none: no WAIT). */
+  ack?: ReplicaAck;
   /** The events of a job, in order (outbox/batches.ts: from memory, or read from the outbox). */
   load: (job: PublishJob) => Promise<OutgoingEvent[]>;
 }
@@ -32,7 +34,7 @@ export function createPublishProcessor(o: PublisherOptions) {
   return async (job: Job<PublishJob, PublishResult>): Promise<PublishResult> => {
     const events = await o.load(job.data);
     const tooBig = events.findIndex((e) => e.oversize === true || sizeOf(e) > o.maxMessageBytes);
-    const reply = await publishBatch(o.redis, o.names, tooBig === -1 ? events : events.slice(0, tooBig), job.data.floors);
+    const reply = await publishBatch(o.redis, o.names, tooBig === -1 ? events : events.slice(0, tooBig), job.data.floors, { ack: o.ack });
     if ('behind' in reply) return { published: 0, duplicates: 0, behind: reply.behind };
     const statuses = reply.statuses;
 

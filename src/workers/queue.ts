@@ -7,8 +7,8 @@
  * dashboard's queue board shows.
  */
 import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { openRedis, type RedisClient } from '../redis.js';
 import type { EntryId } from '../wire/entry-id.js';
 import type { Behind, StreamFloors } from './publish.js';
 
@@ -35,17 +35,20 @@ export interface PublishResult {
   behind?: Behind;
 }
 
-type QueueConfig = Pick<Config, 'REDIS_URL' | 'L01_REDIS_PREFIX' | 'L01_RELAY_MAX_ATTEMPTS' | 'L01_RELAY_BACKOFF_MS' | 'L01_RELAY_LOCK_MS'>;
+type QueueConfig = Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'L01_REDIS_PREFIX' | 'L01_RELAY_MAX_ATTEMPTS' | 'L01_RELAY_BACKOFF_MS' | 'L01_RELAY_LOCK_MS'>;
 
 /**
- * BullMQ needs `maxRetriesPerRequest: null`: its blocking commands must wait out a Redis restart.
+ * BullMQ needs `maxRetriesPerRequest: null`: its blocking commands must wait out a Redis restart
+ * (in a cluster, a failover). Its keys are under the service's prefix (`<prefix>bull:publish:…`),
+ * so in cluster mode they carry its hash tag: BullMQ's scripts name several keys of a queue,
+ * which a cluster accepts only in one slot.
  * The client gets an `error` listener of its own: BullMQ detaches its listener when its
  * blocked-read watchdog resets a connection during an outage, and ioredis then prints every
  * failed reconnect to stderr as an "Unhandled error event" stack trace. BullMQ still reports
  * the errors through the worker's, queue's and queue events' `error` events.
  */
-export function bullConnection(config: QueueConfig): Redis {
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, connectTimeout: 3000, keepAlive: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
+export function bullConnection(config: QueueConfig): RedisClient {
+  const redis = openRedis(config, { maxRetriesPerRequest: null, connectTimeout: 3000, keepAlive: 5000, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
   redis.on('error', () => {});
   return redis;
 }

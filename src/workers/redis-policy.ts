@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/time.js';
 import { evicting, readRedisCondition } from './redis-watch.js';
@@ -10,7 +10,7 @@ import { evicting, readRedisCondition } from './redis-watch.js';
  * INFO, which servers that forbid CONFIG (managed Redis) allow too; a server whose INFO
  * does not say gets a warning.
  */
-export async function checkRedisPolicy(redis: Redis, log: Logger): Promise<void> {
+export async function checkRedisPolicy(redis: RedisClient, log: Logger): Promise<void> {
   for (;;) {
     try {
       if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));

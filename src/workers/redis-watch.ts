@@ -6,8 +6,12 @@
  * it per request (api/routes/health.ts); every worker watches it continuously, logs each
  * change, exports it as metrics, and tells the relay when keys were evicted so it compares
  * the streams with the log at once.
+ *
+ * In a cluster every master is read and the worst of them counts: the first evicting
+ * policy, the master nearest (or over) its maxmemory, evictions summed. A master that does
+ * not answer fails the reading, as a standalone Redis that does not answer does.
  */
-import type { Redis } from 'ioredis';
+import { masters, type RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/time.js';
 
@@ -32,7 +36,7 @@ function fields(info: string): Map<string, string> {
   return out;
 }
 
-export async function readRedisCondition(redis: Redis): Promise<RedisCondition> {
+async function readNode(redis: RedisClient): Promise<RedisCondition> {
   const [memory, stats] = await Promise.all([redis.info('memory'), redis.info('stats')]);
   const m = fields(memory);
   const num = (v: string | undefined) => (v === undefined ? 0 : Number(v) || 0);
@@ -42,6 +46,22 @@ export async function readRedisCondition(redis: Redis): Promise<RedisCondition> 
     maxBytes: num(m.get('maxmemory')),
     notCountedBytes: num(m.get('mem_not_counted_for_evict')),
     evictedKeys: num(fields(stats).get('evicted_keys')),
+  };
+}
+
+/** Fraction of maxmemory in use (counted memory); 0 without a limit. */
+const fill = (c: RedisCondition) => (c.maxBytes > 0 ? (c.usedBytes - c.notCountedBytes) / c.maxBytes : 0);
+
+/** The condition of Redis: of the one server, or of the worst-off master of a cluster. */
+export async function readRedisCondition(redis: RedisClient): Promise<RedisCondition> {
+  const nodes = masters(redis);
+  if (nodes.length === 0) throw new Error('no Redis Cluster master known (not connected yet)');
+  const all = await Promise.all(nodes.map(readNode));
+  const worst = all.reduce((a, b) => (fill(b) > fill(a) ? b : a));
+  return {
+    ...worst,
+    policy: all.find(evicting)?.policy ?? (all.some((c) => c.policy === null) ? null : worst.policy),
+    evictedKeys: all.reduce((n, c) => n + c.evictedKeys, 0),
   };
 }
 
@@ -59,7 +79,7 @@ export function redisProblem(c: RedisCondition): string | null {
 }
 
 export interface RedisWatchOptions {
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   intervalMs: number;
   /** Every reading (metrics). */

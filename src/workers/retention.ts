@@ -14,7 +14,7 @@
  * makes a pass fail and the next one retry; a pass examines at most MAX_SCAN entries per
  * stream, so a first pass over a long history spreads over several intervals.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/time.js';
 import { nextEntryId } from '../wire/entry-id.js';
@@ -48,7 +48,7 @@ function eventTime(fields: string[]): number {
 type Trim = (key: string, minid: string) => Promise<[string, number]>;
 
 /** Runs retention.lua: the group bound ('' = none), and the entries removed below `minid`. */
-async function trimBelow(redis: Redis, key: string, minid: string): Promise<{ bound: string; trimmed: number }> {
+async function trimBelow(redis: RedisClient, key: string, minid: string): Promise<{ bound: string; trimmed: number }> {
   const [bound, trimmed] = await withScript<'l01Trim', Trim>(redis, 'l01Trim', 'retention.lua', 1).l01Trim(key, minid);
   return { bound, trimmed: Number(trimmed) };
 }
@@ -57,7 +57,7 @@ async function trimBelow(redis: Redis, key: string, minid: string): Promise<{ bo
  * Trims one stream by the policy, never past what a consumer group still needs.
  * Returns the number of entries removed.
  */
-export async function trimStream(redis: Redis, key: string, policy: RetentionPolicy, now = Date.now(), maxScan = MAX_SCAN): Promise<number> {
+export async function trimStream(redis: RedisClient, key: string, policy: RetentionPolicy, now = Date.now(), maxScan = MAX_SCAN): Promise<number> {
   if (!retentionEnabled(policy)) return 0;
   // Only the entries below the group bound can go: read no further than that.
   const { bound } = await trimBelow(redis, key, '');
@@ -84,7 +84,7 @@ export async function trimStream(redis: Redis, key: string, policy: RetentionPol
 }
 
 export interface TrimmerOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The streams to trim (`eventStreamKeys` of the wire contract); consumer dead-letter streams are not among them. */
   streams: readonly string[];
   policy: RetentionPolicy;

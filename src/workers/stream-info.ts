@@ -3,7 +3,7 @@
  * (XLEN, XINFO GROUPS, XINFO CONSUMERS): the API's /metrics gauges and the dashboard's
  * overview read them here. Reads only, one pipeline per step.
  */
-import type { Redis } from 'ioredis';
+import { masters, type RedisClient } from '../redis.js';
 import type { WireNames } from '../wire/names.js';
 
 export interface ConsumerInfo {
@@ -50,7 +50,7 @@ const count = (v: unknown): number | null => (v === null || v === undefined ? nu
  * each group's consumers). A key that is not there (no event of its type yet, or lost)
  * is left out. Throws when Redis fails.
  */
-export async function readStreams(redis: Redis, keys: readonly string[], o: { consumers?: boolean } = {}): Promise<StreamInfo[]> {
+export async function readStreams(redis: RedisClient, keys: readonly string[], o: { consumers?: boolean } = {}): Promise<StreamInfo[]> {
   const pipe = redis.pipeline();
   for (const key of keys) pipe.xlen(key).xinfo('GROUPS', key);
   const replies = (await pipe.exec()) ?? [];
@@ -76,7 +76,7 @@ export async function readStreams(redis: Redis, keys: readonly string[], o: { co
   return streams;
 }
 
-async function addConsumers(redis: Redis, streams: StreamInfo[]): Promise<void> {
+async function addConsumers(redis: RedisClient, streams: StreamInfo[]): Promise<void> {
   const groups = streams.flatMap((s) => s.groups.map((g) => ({ key: s.key, g })));
   if (groups.length === 0) return;
   const pipe = redis.pipeline();
@@ -98,16 +98,21 @@ const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
  * examines at most `maxKeys` keys (about: COUNT is a hint), so a huge keyspace answers
  * in bounded time; `complete` is false when it stopped before the end.
  */
-export async function findEventStreams(redis: Redis, names: Pick<WireNames, 'prefix'>, maxKeys = 20_000): Promise<{ keys: string[]; complete: boolean }> {
+export async function findEventStreams(redis: RedisClient, names: Pick<WireNames, 'prefix'>, maxKeys = 20_000): Promise<{ keys: string[]; complete: boolean }> {
   const match = `${globEscape(names.prefix)}stream:events*`;
   const found = new Set<string>();
-  let cursor = '0';
-  let examined = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000, 'TYPE', 'stream');
-    for (const k of keys) if (!k.includes(':dlq:')) found.add(k);
-    cursor = next;
-    examined += 1000;
-  } while (cursor !== '0' && examined < maxKeys);
-  return { keys: [...found].sort(), complete: cursor === '0' };
+  let complete = true;
+  // Every master of a cluster holds its own keys (one, when the prefix's hash tag puts them all in one slot).
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    let examined = 0;
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000, 'TYPE', 'stream');
+      for (const k of keys) if (!k.includes(':dlq:')) found.add(k);
+      cursor = next;
+      examined += 1000;
+    } while (cursor !== '0' && examined < maxKeys);
+    complete &&= cursor === '0';
+  }
+  return { keys: [...found].sort(), complete };
 }

@@ -4,7 +4,7 @@
  * (heal.lua), and bring a healed stream's last id up to its floor (settle.lua). Each
  * script's header says what it does and why.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { entityStream, globalStream, type WireNames } from '../wire/names.js';
 import { withScript } from './lua.js';
 
@@ -22,7 +22,7 @@ export interface StreamState {
 
 type Script = (numKeys: number, ...args: string[]) => Promise<Array<number | string>>;
 
-export async function inspectStreams(redis: Redis, floors: ReadonlyArray<readonly [stream: string, floor: string]>): Promise<StreamState[]> {
+export async function inspectStreams(redis: RedisClient, floors: ReadonlyArray<readonly [stream: string, floor: string]>): Promise<StreamState[]> {
   if (floors.length === 0) return [];
   const r = withScript<'l01Inspect', Script>(redis, 'l01Inspect', 'inspect.lua');
   const reply = await r.l01Inspect(floors.length, ...floors.map(([s]) => s), ...floors.map(([, f]) => f));
@@ -44,7 +44,7 @@ export interface HealEntry {
 }
 
 /** Appends lost events under their ids, in order; per entry, whether the global and its entity stream took it. */
-export async function appendHealed(redis: Redis, names: WireNames, entries: readonly HealEntry[]): Promise<Array<{ global: boolean; entity: boolean }>> {
+export async function appendHealed(redis: RedisClient, names: WireNames, entries: readonly HealEntry[]): Promise<Array<{ global: boolean; entity: boolean }>> {
   if (entries.length === 0) return [];
   const r = withScript<'l01Heal', Script>(redis, 'l01Heal', 'heal.lua');
   const keys = [globalStream(names), ...entries.map((e) => entityStream(names, e.entityType))];
@@ -53,7 +53,7 @@ export async function appendHealed(redis: Redis, names: WireNames, entries: read
 }
 
 /** Raises each stream's last generated id to its floor (creating it empty if needed); returns how many moved. */
-export async function settleStreams(redis: Redis, floors: ReadonlyArray<readonly [stream: string, floor: string]>): Promise<number> {
+export async function settleStreams(redis: RedisClient, floors: ReadonlyArray<readonly [stream: string, floor: string]>): Promise<number> {
   if (floors.length === 0) return 0;
   const r = withScript<'l01Settle', (numKeys: number, ...args: string[]) => Promise<number>>(redis, 'l01Settle', 'settle.lua');
   return Number(await r.l01Settle(floors.length, ...floors.map(([s]) => s), ...floors.map(([, f]) => f)));

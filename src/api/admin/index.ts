@@ -11,7 +11,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { Queryable } from '../../db/pool.js';
 import type { WireNames } from '../../wire/names.js';
 import type { Auth } from '../auth/index.js';
@@ -23,7 +23,7 @@ import { registerQueueBoard } from './queues.js';
 export interface AdminOptions {
   auth: Auth;
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   names: Pick<WireNames, 'prefix'>;
   /** The global stream and one per entity type (the overview lists them whenever they exist). */
   streams: readonly string[];

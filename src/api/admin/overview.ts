@@ -12,7 +12,7 @@
  * (401) it stops and says to log in again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import { duration } from '../../cli/format.js';
 import type { Queryable } from '../../db/pool.js';
 import { DEFAULT_IDLE_AFTER_MS, readOverview, type Overview, type PartitionOverview, type StreamOverview } from '../../outbox/overview.js';
@@ -22,7 +22,7 @@ import { esc, page, sendPage } from './html.js';
 
 export interface OverviewPageOptions {
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   names: Pick<WireNames, 'prefix'>;
   /** The global stream and one per entity type: listed whenever they exist. */
   knownStreams: readonly string[];

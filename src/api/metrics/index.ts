@@ -11,14 +11,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Queryable } from '../../db/pool.js';
+import type { RedisClient } from '../../redis.js';
 import { pipelineGauges } from './pipeline.js';
 
 export interface ApiMetricsOptions {
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   /** Stream keys whose length and consumer-group lag are reported. */
   streams: readonly string[];
   /** Per source (Postgres, Redis) per scrape, ms. Default 1000. */

@@ -8,9 +8,9 @@
  * dependency hangs. When a source fails, `l01_metrics_source_up{source}` is 0 and its
  * gauges read NaN (or vanish, for per-stream series) instead of repeating stale numbers.
  */
-import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
 import type { Queryable } from '../../db/pool.js';
+import type { RedisClient } from '../../redis.js';
 import { withTimeout } from '../../lib/time.js';
 import { DEAD_LETTER_STATUSES } from '../../outbox/dead-letters.js';
 import { outboxStatus } from '../../outbox/sql.js';
@@ -18,7 +18,7 @@ import { readStreams } from '../../workers/stream-info.js';
 
 export interface PipelineSources {
   db: Queryable;
-  redis: Redis;
+  redis: RedisClient;
   /** Stream keys to report (the global stream and one per entity type). */
   streams: readonly string[];
   /** Per source, ms. */

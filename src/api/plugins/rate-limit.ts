@@ -15,7 +15,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { withTimeout } from '../../lib/time.js';
-import { createRedis } from '../../redis.js';
+import { createRedis, type RedisTarget } from '../../redis.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../problems.js';
@@ -27,7 +27,7 @@ export interface RateLimitOptions {
   windowMs: number;
   identify: Identify;
   /** Shared counters: this Redis, under `<prefix>ratelimit:`. None: in memory, per process. */
-  redis?: { url: string; prefix: string; /** L01_RATE_LIMIT_REDIS_TIMEOUT_MS: a slower answer lets the request through. */ timeoutMs?: number };
+  redis?: { target: RedisTarget; prefix: string; /** L01_RATE_LIMIT_REDIS_TIMEOUT_MS: a slower answer lets the request through. */ timeoutMs?: number };
 }
 
 /** The bucket of a request: `caller:<caller id>` (a verified caller: `key:…`, `jwt:<sub>`) or `ip:<address>` (IPv6 by /64). */
@@ -47,7 +47,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
   // requests fail open at once instead of each waiting.
   const timeoutMs = opts.redis?.timeoutMs ?? 250;
   const shared = opts.redis
-    ? createRedis(opts.redis.url, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: timeoutMs, socketTimeout: Math.max(1000, 4 * timeoutMs), maxRetriesPerRequest: 0 })
+    ? createRedis(opts.redis.target, app.log as Logger, 'l01-api-ratelimit', { commandTimeout: timeoutMs, socketTimeout: Math.max(1000, 4 * timeoutMs), maxRetriesPerRequest: 0 })
     : undefined;
   if (shared) {
     app.addHook('onClose', async () => void shared.disconnect());

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Queryable } from '../../db/pool.js';
 import { withTimeout } from '../../lib/time.js';
 import { leaderNote } from '../../outbox/leadership.js';
+import type { RedisClient } from '../../redis.js';
 import { readRedisCondition, redisProblem } from '../../workers/redis-watch.js';
 
 const CHECK_TIMEOUT_MS = 1500;
@@ -42,7 +42,7 @@ async function replicaLag(replica: Queryable): Promise<number | null> {
   return rows[0]!.lag_ms === null ? null : Number(rows[0]!.lag_ms);
 }
 
-export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Queryable; replica?: Queryable; redis: Redis }) {
+export async function registerHealthRoutes(app: FastifyInstance, opts: { db: Queryable; replica?: Queryable; redis: RedisClient }) {
   app.get('/health/live', { schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs' } }, async () => ({
     status: 'healthy',
     timestamp: new Date().toISOString(),

@@ -1,6 +1,6 @@
 /** `l01 tail`: a live, readable view of the events as they are published. */
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import { eventTypeMatcher } from '../../consumer/patterns.js';
 import { subscribeEvents } from '../../consumer/subscribe.js';
 import { parseEntry, type L01Event, type RawEntry } from '../../wire/message.js';
@@ -36,7 +36,7 @@ const stopped = () => new Promise<void>((resolve) => {
 });
 
 /** Reads the global stream from its end (no consumer group: nothing is acknowledged or kept). */
-async function tailStream(redis: Redis, print: (e: L01Event) => void, matches: (t: string) => boolean, stop: Promise<void>) {
+async function tailStream(redis: RedisClient, print: (e: L01Event) => void, matches: (t: string) => boolean, stop: Promise<void>) {
   const key = globalStream(names());
   let last = '$';
   let done = false;
@@ -74,6 +74,7 @@ export function tailCommand(): Command {
       const c = config();
       const sub = subscribeEvents({
         url: c.REDIS_URL,
+        nodes: c.REDIS_CLUSTER_NODES,
         channelPrefix: c.L01_CHANNEL_PREFIX,
         patterns: o.type,
         catchUp: { prefix: c.L01_REDIS_PREFIX },

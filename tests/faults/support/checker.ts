@@ -18,9 +18,10 @@
  * Pub/sub is fire-and-forget (messages sent while a subscriber reconnects are gone), so only
  * duplicates are checked there, never completeness.
  */
-import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { masters, openRedis, type RedisClient, type RedisTarget } from '../../../src/redis.js';
 import type { Ack } from './load.js';
 import { sleep } from './servers.js';
 
@@ -88,14 +89,14 @@ export class GroupReader {
   outOfOrder = 0;
   lastReceivedAt = Date.now();
   private readonly seen = new Set<string>();
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
 
-  constructor(url: string, readonly stream: string, private readonly group = 'checker', private readonly consumer = 'checker-1') {
+  constructor(target: string | RedisTarget, readonly stream: string, private readonly group = 'checker', private readonly consumer = 'checker-1') {
     // A read interrupted by a dropped connection must fail, not be re-sent: a re-sent `>`
     // would deliver newer entries before the ones already delivered into the pending list.
-    this.redis = new Redis(url, {
+    this.redis = openRedis(target, {
       maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, connectionName: 'fault-checker', retryStrategy: () => 100,
     });
     this.redis.on('error', () => {});
@@ -159,10 +160,10 @@ export class PubSubCounter {
   received = 0;
   /** A message on a channel that is not `events:<its event_type>`. */
   misrouted = 0;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
-  constructor(url: string, private readonly names: StreamNames) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: null, connectionName: 'fault-pubsub', retryStrategy: () => 100 });
+  constructor(target: string | RedisTarget, private readonly names: StreamNames) {
+    this.redis = openRedis(target, { maxRetriesPerRequest: null, connectionName: 'fault-pubsub', retryStrategy: () => 100 });
     this.redis.on('error', () => {});
     this.redis.on('pmessage', (_pattern: string, channel: string, message: string) => {
       this.received++;
@@ -229,7 +230,7 @@ async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
   }
 }
 
-async function readStream(redis: Redis, key: string): Promise<StreamEntry[]> {
+async function readStream(redis: RedisClient, key: string): Promise<StreamEntry[]> {
   const out: StreamEntry[] = [];
   let start = '-';
   for (;;) {
@@ -242,7 +243,8 @@ async function readStream(redis: Redis, key: string): Promise<StreamEntry[]> {
 
 export interface CheckerOptions {
   databaseUrl: string;
-  redisUrl: string;
+  /** A Redis URL, or a cluster's REDIS_CLUSTER_NODES (src/redis.ts). */
+  redisUrl: string | RedisTarget;
   names?: StreamNames;
 }
 
@@ -300,15 +302,19 @@ export class Checker {
       outbox: new Set((await c.query<{ event_id: string }>('SELECT event_id FROM outbox')).rows.map((r) => r.event_id)),
       dead: (await c.query<{ event_id: string }>(`SELECT event_id FROM dead_letters WHERE status = 'dead'`)).rows.map((r) => r.event_id),
     }));
-    const redis = new Redis(this.o.redisUrl, { maxRetriesPerRequest: 3 });
+    const redis = openRedis(this.o.redisUrl, { maxRetriesPerRequest: 3 } satisfies RedisOptions);
     const types = [...new Set(events.map((e) => e.entity_type))];
     let globalEntries: StreamEntry[];
     let refusedAppends = 0;
     const typeEntries = new Map<string, StreamEntry[]>();
     try {
       // XADDs Redis refused (publish.lua's duplicate path): how often a batch was re-run.
-      const stats = (await redis.info('commandstats')) as string;
-      refusedAppends = Number(/cmdstat_xadd:.*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      // A cluster names its masters once connected.
+      if (redis.status !== 'ready') await Promise.race([new Promise((ready) => redis.once('ready', ready)), sleep(10_000)]);
+      for (const node of masters(redis)) {
+        const stats = await node.info('commandstats');
+        refusedAppends += Number(/cmdstat_xadd:.*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      }
       globalEntries = await readStream(redis, globalStream(this.names));
       for (const t of types) typeEntries.set(t, await readStream(redis, typeStream(this.names, t)));
     } finally {

@@ -9,14 +9,15 @@
  * the test process exits however it exits, so a crashed run leaves no server behind.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { migrateDatabase } from '../../../src/db/database.js';
+import type { RedisTarget } from '../../../src/redis.js';
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -168,6 +169,160 @@ export async function startRedis(): Promise<RedisServer> {
       await stop();
     },
   };
+}
+
+// ───────────────────────────── Redis Cluster ─────────────────────────────
+
+export interface ClusterNode {
+  port: number;
+  /** `127.0.0.1:<port>`, as REDIS_CLUSTER_NODES names it. */
+  address: string;
+  alive: boolean;
+  /** SIGKILL, and wait until the process is gone. */
+  kill(): Promise<void>;
+  /** A plain connection to this node alone (caller disconnects). */
+  client(): Redis;
+}
+
+export interface RedisCluster {
+  nodes: ClusterNode[];
+  /** REDIS_CLUSTER_NODES (every node) and a REDIS_URL to lend credentials (none here). */
+  env: { REDIS_CLUSTER_NODES: string; REDIS_URL: string };
+  /** The same, as src/redis.ts takes it. */
+  target: RedisTarget;
+  /** A cluster client (caller disconnects). */
+  client(): Cluster;
+  /** The node that is master of `key`'s slot now, by asking the live nodes. */
+  masterOf(key: string): Promise<ClusterNode>;
+  /** Waits until every live node says cluster_state:ok and agrees on `key`'s master. */
+  waitHealthy(key?: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const oneShot = (port: number) => {
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  return r;
+};
+async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = oneShot(port);
+  try {
+    await r.connect();
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** The port of the master of `key`'s slot, as the node on `port` sees the cluster. */
+const masterPortSeenBy = (port: number, key: string) => ask(port, async (r) => {
+  const slot = Number(await r.cluster('KEYSLOT', key));
+  const range = (await r.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
+  return range?.[2] ? Number(range[2][1]) : undefined;
+});
+
+/**
+ * A private Redis Cluster of 3 masters and 3 replicas (`redis-cli --cluster create …
+ * --cluster-replicas 1`), each node a `redis-server` on free ports (its cluster bus on
+ * another, `--cluster-port`) in its own dir: no persistence, `noeviction`, and a short
+ * `cluster-node-timeout` so a killed master's replica takes over within seconds.
+ */
+export async function startRedisCluster(o: { nodeTimeoutMs?: number } = {}): Promise<RedisCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'l01-redis-cluster-'));
+  const procs: ChildProcess[] = [];
+  const nodes: ClusterNode[] = [];
+  const kill = async (p: ChildProcess) => {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await gone;
+  };
+  const destroy = async () => {
+    await Promise.all(procs.map(kill));
+    rmSync(root, { recursive: true, force: true });
+  };
+  const unregister = register({ async: destroy, sync: () => procs.forEach((p) => p.kill('SIGKILL')) });
+  for (let i = 0; i < 6; i++) {
+    const [port, bus] = [await freePort(), await freePort()];
+    const dir = join(root, String(port));
+    mkdirSync(dir);
+    const p = spawn('redis-server', [
+      '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--dir', dir,
+      '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(o.nodeTimeoutMs ?? 2000),
+      '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--loglevel', 'warning',
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    procs.push(p);
+    nodes.push({
+      port, address: `127.0.0.1:${port}`,
+      get alive() {
+        return p.exitCode === null && p.signalCode === null;
+      },
+      kill: () => kill(p),
+      client: () => {
+        const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+        r.on('error', () => {});
+        return r;
+      },
+    });
+  }
+  const live = () => nodes.filter((n) => n.alive);
+  const cluster: RedisCluster = {
+    nodes,
+    env: { REDIS_CLUSTER_NODES: nodes.map((n) => n.address).join(','), REDIS_URL: 'redis://127.0.0.1:6379' },
+    target: { REDIS_CLUSTER_NODES: nodes.map((n) => n.address), REDIS_URL: 'redis://127.0.0.1:6379' },
+    client: () => {
+      const c = new Cluster(nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), { slotsRefreshInterval: 500, redisOptions: { maxRetriesPerRequest: 3 } });
+      c.on('error', () => {});
+      return c;
+    },
+    async masterOf(key) {
+      for (const n of live()) {
+        try {
+          const port = await masterPortSeenBy(n.port, key);
+          const master = nodes.find((x) => x.port === port && x.alive);
+          if (master) return master;
+        } catch {
+          // this node does not answer: ask the next
+        }
+      }
+      throw new Error(`no live node names the master of ${key}`);
+    },
+    async waitHealthy(key = 'l01', timeoutMs = 60_000) {
+      await until('redis cluster healthy', async () => {
+        const masters = new Set<number>();
+        for (const n of live()) {
+          const info = await ask(n.port, (r) => r.cluster('INFO')) as string;
+          if (!info.includes('cluster_state:ok')) return undefined;
+          const port = await masterPortSeenBy(n.port, key);
+          if (port === undefined) return undefined;
+          masters.add(port);
+        }
+        const [master] = [...masters];
+        return masters.size === 1 && live().some((n) => n.port === master) ? true : undefined;
+      }, timeoutMs);
+    },
+    stop: async () => {
+      unregister();
+      await destroy();
+    },
+  };
+  try {
+    for (const n of nodes) await until(`cluster node ${n.port}`, () => redisReady(`redis://${n.address}`), 20_000);
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '1', '--cluster-yes'], 60_000);
+    await cluster.waitHealthy();
+    // Every replica has synced with its master (a failover then loses nothing it acknowledged).
+    await until('replicas in sync', async () => {
+      for (const n of nodes) {
+        const info = await ask(n.port, (r) => r.info('replication'));
+        if (info.includes('role:slave') && !info.includes('master_link_status:up')) return undefined;
+      }
+      return true;
+    }, 60_000);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
 }
 
 // ───────────────────────────── Postgres ─────────────────────────────
