@@ -352,6 +352,22 @@ const pgCtl = (args: string[]) => {
   return run(cmd, full);
 };
 
+/** A started cluster in `dir`: its teardown (immediate stop, directory removed), registered for stopAll and exit. */
+function registerCluster(dir: string, data: string): { destroy: () => Promise<void>; unregister: () => void } {
+  const destroy = async () => {
+    await pgCtl(['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const unregister = register({
+    async: destroy,
+    sync: () => {
+      const [cmd, args] = asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      execFileSync(cmd, args, { stdio: 'ignore' });
+    },
+  });
+  return { destroy, unregister };
+}
+
 /**
  * A private PostgreSQL 15 cluster (initdb into a temp dir, trust auth, socket in the same
  * dir, fsync off: a fast restart is a clean shutdown, so nothing depends on fsync), with
@@ -372,18 +388,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
   const stopServer = async () => {
     await pgCtl(['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   };
-  const destroy = async () => {
-    await pgCtl(['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
   await startServer();
-  const unregister = register({
-    async: destroy,
-    sync: () => {
-      const [cmd, args] = asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      execFileSync(cmd, args, { stdio: 'ignore' });
-    },
-  });
+  const { destroy, unregister } = registerCluster(dir, data);
   const url = `postgres://postgres@127.0.0.1:${port}/l01`;
   await migrateDatabase(url);
   return {
@@ -422,17 +428,7 @@ export async function startReplica(primary: PostgresCluster): Promise<ReplicaClu
   await run(cmd, args);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=200`;
   await pgCtl(['-D', data, '-l', log, '-w', '-t', '60', '-o', options, 'start']);
-  const destroy = async () => {
-    await pgCtl(['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const unregister = register({
-    async: destroy,
-    sync: () => {
-      const [c, a] = asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      execFileSync(c, a, { stdio: 'ignore' });
-    },
-  });
+  const { destroy, unregister } = registerCluster(dir, data);
   const url = `postgres://postgres@127.0.0.1:${port}/l01`;
   await until('replica', async () => {
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
