@@ -13,6 +13,12 @@
  * between collections and per-thread arenas, not live data), 197 MB with both, for 2,913 vs
  * 3,039 small POSTs/s (−4%, within the noise of that run; tests/hardening/body-flood).
  * The worker is not given them: its drain rate was not measured with them.
+ *
+ * And a fixed glibc mmap threshold (128 KiB): by default glibc raises it to the size of each
+ * large block freed, so after the first 1 MiB body every later one came from the heap arenas,
+ * which fragment and keep RSS. tests/hardening/body-flood (8 clients × 1 MiB bodies, 10 s):
+ * peak RSS 190–208 MB without it (one CI run over the 200 MB bound), 181–186 MB with it, and
+ * 101–108 bodies written instead of 64–88 (2026-12-01, 3 runs each).
  */
 export const NODE_FLAGS = ['--max-old-space-size=112'] as const;
 const API_FLAGS = ['--max-semi-space-size=1'] as const;
@@ -27,5 +33,5 @@ export function nodeArgs(entryFile: string): string[] {
 
 /** What an entry file's environment adds (set before the process starts: glibc reads it then). */
 export function processEnv(entryFile: string): Record<string, string> {
-  return isApi(entryFile) ? { MALLOC_ARENA_MAX: '2' } : {};
+  return isApi(entryFile) ? { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' } : {};
 }
