@@ -7,15 +7,14 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { asyncApiDocument, eventTypesOf } from '../src/api/asyncapi.js';
 import { entities } from '../src/db/entities/index.js';
 import { globalStream } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
 import { AUTH, client } from './helpers/http.js';
 import { nextStatus, Samples } from './helpers/samples.js';
-import { deleteKeys, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
+import { deleteKeys, recordMessages, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
 
 const prefix = testPrefix('asyncapi');
 const names = { prefix, channelPrefix: prefix, legacyChannel: 'l01:events' };
@@ -24,17 +23,10 @@ const t = useTestApp({ L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix });
 const TRACE = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'rojo=00f067aa0ba902b7' };
 const api = client(() => t.app, { ...AUTH, ...TRACE });
 let worker: WorkerProcess | undefined;
-let sub: Redis;
-const received: Array<{ channel: string; text: string }> = [];
+const received = recordMessages(prefix);
 
-beforeAll(async () => {
-  sub = new Redis(inject('redisUrl'));
-  sub.on('pmessage', (_p: string, channel: string, text: string) => received.push({ channel, text }));
-  await sub.psubscribe(`${prefix}*`);
-});
 afterAll(async () => {
   await worker?.stop();
-  sub?.disconnect();
   if (t.redis) await deleteKeys(t.redis, prefix);
 });
 

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -70,4 +72,17 @@ export function parseMetrics(text: string): Map<string, number> {
     out.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return out;
+}
+
+/** Every pub/sub message on the channels under `prefix`, from the file's beforeAll to its afterAll. */
+export function recordMessages(prefix: string): Array<{ channel: string; text: string }> {
+  const received: Array<{ channel: string; text: string }> = [];
+  let sub: Redis | undefined;
+  beforeAll(async () => {
+    sub = new Redis(inject('redisUrl'));
+    sub.on('pmessage', (_p: string, channel: string, text: string) => received.push({ channel, text }));
+    await sub.psubscribe(`${prefix}*`);
+  });
+  afterAll(() => sub?.disconnect());
+  return received;
 }

@@ -6,32 +6,24 @@
  * worker process. A traceparent that is not valid W3C version 00 is ignored, as if absent.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { messageTraceContext, parseEntry, parseMessage, type L01Event, type RawEntry } from '../src/wire/message.js';
 import { entityStream, globalStream } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
 import { client } from './helpers/http.js';
-import { deleteKeys, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
+import { deleteKeys, recordMessages, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';
 
 const prefix = testPrefix('tracing');
 const t = useTestApp({ L01_REDIS_PREFIX: prefix, L01_CHANNEL_PREFIX: prefix });
 const api = client(() => t.app);
 let worker: WorkerProcess | undefined;
-let sub: Redis;
-const received: Array<{ channel: string; text: string }> = [];
+const received = recordMessages(prefix);
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const TRACESTATE = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE';
 
-beforeAll(async () => {
-  sub = new Redis(inject('redisUrl'));
-  sub.on('pmessage', (_p: string, channel: string, text: string) => received.push({ channel, text }));
-  await sub.psubscribe(`${prefix}*`);
-});
 afterAll(async () => {
   await worker?.stop();
-  sub?.disconnect();
   if (t.redis) await deleteKeys(t.redis, prefix);
 });
 
