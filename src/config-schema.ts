@@ -209,6 +209,13 @@ export const schema = z.object({
    * its message shape (L10 and L11 subscribe to it); empty turns it off.
    */
   L01_LEGACY_CHANNEL: z.string().default('l01:events'),
+  /**
+   * Relay partitions (README "Scaling out"): an event is in partition shard(entity id) mod
+   * this (wire/partition.ts); each partition has its own streams, leader, checkpoint and
+   * dead letters, and the worker processes share the partitions. Every worker and API
+   * process must be given the same count. 1: one relay, the streams of the wire contract.
+   */
+  L01_RELAY_PARTITIONS: positiveInt.max(256).default(1),
   /** Events per claim and per publish job. */
   L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   /**

@@ -1,8 +1,9 @@
 /**
  * The relay worker process: `npm run start:worker`. Every worker runs a BullMQ publisher;
- * the one holding the advisory lock also runs the relay that feeds it. The composition
- * root of the relay: outbox/ is its Postgres side (claim, complete, dead letters,
- * leadership, wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
+ * the one holding a partition's advisory lock also runs that partition's relay, which
+ * feeds it (L01_RELAY_PARTITIONS; one by default). The composition root of the relay:
+ * outbox/ is its Postgres side (claim, complete, dead letters, leadership, partitions,
+ * wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
  */
 import closeWithGrace from 'close-with-grace';
 import { Cluster } from 'ioredis';
@@ -12,10 +13,11 @@ import { startProcess } from './entry.js';
 import { BatchHandoff } from './outbox/batches.js';
 import { StreamHealer } from './outbox/healing.js';
 import { runAsLeader } from './outbox/leadership.js';
+import { PartitionLeases } from './outbox/partitions.js';
 import { Relay } from './outbox/relay.js';
 import { createRedis } from './redis.js';
 import { stopWithSupervisor } from './supervised.js';
-import { eventStreamKeys, globalStream } from './wire/names.js';
+import { eventStreamKeys, globalStream, partitionNames, partitionsOf, type Partition } from './wire/names.js';
 import { createWorkerMetrics } from './workers/metrics.js';
 import { startMetricsServer } from './workers/metrics-server.js';
 import { createJobRunner } from './workers/publish-job.js';
@@ -38,7 +40,7 @@ const legacy = names.legacyChannel !== '';
 // (both shapes) while the original's channel is on.
 const bounds = { bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 1)), maxMessageBytes: config.L01_MAX_MESSAGE_BYTES };
 const batches = new BatchHandoff(db, legacy, bounds);
-const worker = createPublishWorker(config, createPublishProcessor({
+const worker = createPublishWorker({ ...config, concurrency: config.L01_RELAY_PARTITIONS }, createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
   ack: { replicas: config.L01_REDIS_WAIT_REPLICAS, timeoutMs: config.L01_REDIS_WAIT_TIMEOUT_MS },
 }));
@@ -59,44 +61,68 @@ const metricsServer = config.L01_WORKER_METRICS_PORT > 0
 
 const stop = new AbortController();
 const retention = { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN };
-const healer = new StreamHealer({
-  db, redis, names, log, batchSize: config.L01_RELAY_BATCH_SIZE, bounds, retention, metrics: metrics.healing,
-});
-const relay = new Relay({
-  db, batches, log,
-  // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
-  publish: createJobRunner({ queue, queueEvents, stuckMs: 3000, log }),
-  batchSize: config.L01_RELAY_BATCH_SIZE,
-  bounds,
-  pollMs: config.L01_RELAY_POLL_MS,
-  lingerMs: config.L01_RELAY_LINGER_MS,
-  lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
-  healer,
-  auditMs: config.L01_STREAM_AUDIT_INTERVAL_MS,
-  metrics: metrics.relay,
-  destination: globalStream(names),
-});
+const count = config.L01_RELAY_PARTITIONS;
+
+/** One partition's relay, its healer and its retention, over the partition's streams. */
+function partitionRelay(partition: Partition) {
+  const own = partitionNames(names, partition);
+  const plog = count === 1 ? log : log.child({ partition: partition.index });
+  const healer = new StreamHealer({
+    db, redis, names: own, partition, log: plog, batchSize: config.L01_RELAY_BATCH_SIZE, bounds, retention, metrics: metrics.healing,
+  });
+  const relay = new Relay({
+    db, batches, log: plog, partition,
+    // A publish job takes milliseconds; one still running after 3 s was orphaned by a lost reply.
+    publish: createJobRunner({ queue, queueEvents, stuckMs: 3000, log: plog }),
+    batchSize: config.L01_RELAY_BATCH_SIZE,
+    bounds,
+    pollMs: config.L01_RELAY_POLL_MS,
+    lingerMs: config.L01_RELAY_LINGER_MS,
+    lagWarnMs: config.L01_RELAY_LAG_WARN_MS,
+    healer,
+    auditMs: config.L01_STREAM_AUDIT_INTERVAL_MS,
+    metrics: metrics.relay,
+    destination: globalStream(own),
+  });
+  // Stream retention runs on the partition's leader only, while it leads (off unless configured).
+  const trimmer = new StreamTrimmer({
+    redis, log: plog,
+    streams: eventStreamKeys(own, entities.map((e) => e.singular)),
+    policy: retention,
+    intervalMs: config.L01_STREAM_TRIM_INTERVAL_MS,
+    onTrim: metrics.trimmed,
+    onError: metrics.trimFailed,
+  });
+  return { partition, relay, trimmer };
+}
+const relays = partitionsOf(count).map(partitionRelay);
+const requestAudit = () => relays.forEach((r) => r.relay.requestAudit());
 // A reconnected Redis may be a different one (restarted empty, or from an older snapshot);
 // in a cluster, a node dropped is a failover, and the promoted replica may lack what its master acknowledged.
-redis.on('ready', () => relay.requestAudit());
-if (redis instanceof Cluster) redis.on('-node', () => relay.requestAudit());
+redis.on('ready', requestAudit);
+if (redis instanceof Cluster) redis.on('-node', requestAudit);
 // Policy and memory, watched by every worker for as long as it runs (not only at start).
 const watching = watchRedis({
-  redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: () => relay.requestAudit(),
+  redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: requestAudit,
 }, stop.signal);
-// Stream retention runs on the leader only, while it leads (off unless configured).
-const trimmer = new StreamTrimmer({
-  redis, log,
-  streams: eventStreamKeys(names, entities.map((e) => e.singular)),
-  policy: retention,
-  intervalMs: config.L01_STREAM_TRIM_INTERVAL_MS,
-  onTrim: metrics.trimmed,
-  onError: metrics.trimFailed,
-});
-const leading = runAsLeader(
-  { url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal },
-  (ctx) => Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]).then(() => undefined),
-);
+// With partitions, the workers share them out (outbox/partitions.ts); with one, every worker stands by for it.
+const leases = count > 1
+  ? new PartitionLeases({ url: config.DATABASE_URL, count, log, retryMs: 1000, orphanMs: 5000, stop: stop.signal })
+  : null;
+const leading = Promise.all([
+  leases?.run(),
+  ...relays.map(({ partition, relay, trimmer }) => runAsLeader(
+    {
+      url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal, partition,
+      ...(leases ? {
+        mayLead: () => leases.mayLead(partition.index),
+        onMiss: () => leases.missed(partition.index),
+        onTerm: (release: (() => void) | null) => leases.term(partition.index, release),
+      } : {}),
+    },
+    (ctx) => Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]).then(() => undefined),
+  )),
+]);
 
 stopWithSupervisor();
 closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {

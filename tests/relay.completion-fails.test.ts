@@ -33,10 +33,10 @@ beforeAll(async () => {
       INSERT INTO agents (name, agent_type) SELECT 'a' || n, 'fault' FROM generate_series(1, ${EVENTS}) AS n RETURNING *
     ), ev AS (
       INSERT INTO events (event_type, entity_type, entity_id, entity_version, payload)
-      SELECT 'agent_created', 'agent', a.id, 1, to_jsonb(a) FROM a ORDER BY a.name RETURNING transaction_id, position, id
+      SELECT 'agent_created', 'agent', a.id, 1, to_jsonb(a) FROM a ORDER BY a.name RETURNING transaction_id, position, id, entity_id
     )
-    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type)
-    SELECT transaction_id, position, id, 'agent', 'agent_created' FROM ev`);
+    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard)
+    SELECT transaction_id, position, id, 'agent', 'agent_created', l01_shard(entity_id) FROM ev`);
 });
 afterAll(async () => {
   await worker?.stop();

@@ -32,8 +32,9 @@ INSERT INTO events (id, event_type, entity_type, entity_id, entity_version, payl
     jsonb_build_object('id', md5('a' || :client_id || ':' || :n)::uuid, 'name', 'bench-agent', 'agent_type', 'worker', 'status', 'active',
       'capabilities', '["search"]'::jsonb, 'configuration', '{"model": "bench"}'::jsonb, 'version', 1, 'created_at', now(), 'updated_at', now()),
     jsonb_build_object('request_id', md5('r' || :n)::uuid, 'correlation_id', md5('r' || :n)::uuid, 'caller', 'test_token_123'));
-INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type)
-  VALUES (pg_current_xact_id(), currval('events_position_seq'), md5('e' || :client_id || ':' || :n)::uuid, 'agent', 'agent_created');
+INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard)
+  VALUES (pg_current_xact_id(), currval('events_position_seq'), md5('e' || :client_id || ':' || :n)::uuid, 'agent', 'agent_created',
+    l01_shard(md5('a' || :client_id || ':' || :n)::uuid));
 END;
 \endpipeline
 `;

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../db/message-limit.js';
 import { readRouting, type Pool, type Queryable } from '../db/pool.js';
 import type { RedisClient } from '../redis.js';
 import httpSpans from '../telemetry/http.js';
-import { eventStreamKeys } from '../wire/names.js';
+import { partitionedStreamKeys } from '../wire/names.js';
 import { registerAdmin } from './admin/index.js';
 import { metricQuery, registerCompat } from './compat/index.js';
 import { createAuth } from './auth/index.js';
@@ -41,7 +41,7 @@ export interface AppDeps {
     Pick<Config, 'L01_INFLIGHT_BODY_BYTES' | 'L01_AUTH_FAILURE_MAX' | 'L01_AUTH_FAILURE_WINDOW_MS'> & ConnectionConfig &
     Partial<Pick<Config, 'L01_TRUST_PROXY' | 'L01_AUTH_DISABLED' | 'L01_CORS_ORIGINS'>> &
     Partial<Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'L01_RATE_LIMIT_STORE' | 'L01_RATE_LIMIT_REDIS_TIMEOUT_MS'>> &
-    Partial<Pick<Config, 'NODE_ENV' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>> &
+    Partial<Pick<Config, 'NODE_ENV' | 'L01_RELAY_PARTITIONS' | 'L01_REDIS_PREFIX' | 'L01_CHANNEL_PREFIX' | 'L01_LEGACY_CHANNEL' | 'L01_METRICS_TOKEN' | 'L01_MAX_MESSAGE_BYTES' | 'jwt'>> &
     Pick<Config, 'L01_IDEMPOTENCY_TTL_MS' | 'L01_COMMANDS_MAX'>;
   /** The primary: every write, the relay's tables, readiness. */
   db: Pool;
@@ -197,8 +197,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBatch: deps.config.L01_WRITE_BATCH_MAX,
     maxMessageBytes: limits.maxMessageBytes,
   }), deps.db, deps.onCommit, limits);
-  const streams = eventStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular));
-  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, metricQuery: metricQuery({ db: reads.db, write }) });
+  const partitions = deps.config.L01_RELAY_PARTITIONS ?? 1;
+  const streams = partitionedStreamKeys({ prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, entities.map((e) => e.singular), partitions);
+  await app.register(apiMetrics, { db: deps.db, redis: deps.redis, streams, partitions, metricQuery: metricQuery({ db: reads.db, write }) });
   await registerHealthRoutes(app, { db: deps.db, replica: deps.readDb, redis: deps.redis });
   await registerEventRoutes(app, { db: reads.db });
   await registerDeadLetterRoutes(app, { db: reads.db, onCommit: deps.onCommit });
@@ -211,7 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCompat(app, routes);
   // The operator pages read the primary: they show the relay's live state (its lock, its backlog).
   await registerAdmin(app, {
-    auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams,
+    auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams, partitions,
     onCommit: deps.onCommit, publishQueue: deps.publishQueue,
     secureCookies: deps.config.NODE_ENV === 'production',
   });

@@ -37,8 +37,8 @@ export interface Range {
 /** Appends the events of the range to the outbox as requeued rows; returns how many. */
 export async function queueReplay(db: pg.ClientBase, range: Range): Promise<number> {
   const { rowCount } = await db.query(
-    `INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued)
-     SELECT pg_current_xact_id(), position, id, entity_type, event_type, true
+    `INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued, shard)
+     SELECT pg_current_xact_id(), position, id, entity_type, event_type, true, l01_shard(entity_id)
      FROM events WHERE position >= $1 AND ($2::bigint IS NULL OR position <= $2)
      ORDER BY position`,
     [range.from, range.to ?? null],

@@ -69,6 +69,12 @@ export const outbox = pgTable(
     event_type: varchar({ length: 255 }).notNull(),
     /** A dead letter put back by an operator: publishing it also closes its dead_letters row. */
     requeued: boolean().notNull().default(false),
+    /**
+     * `l01_shard(entity_id)` (wire/partition.ts): the row's relay partition is this mod
+     * L01_RELAY_PARTITIONS. Kept here so a partition's claim filters the outbox alone,
+     * before the join to the events.
+     */
+    shard: integer().notNull(),
     created_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.transaction_id, t.position] })],
@@ -80,12 +86,14 @@ export const outbox = pgTable(
  * Also how the relay notices Redis losing data (its stream ends before the checkpoint).
  */
 export const relayCheckpoint = pgTable('relay_checkpoint', {
-  id: integer().primaryKey().default(1),
+  /** L01_RELAY_PARTITIONS when it was written: partition 1 of 4 has other streams than partition 1 of 2. */
+  partitions: integer().notNull().default(1),
+  partition: integer().notNull().default(0),
   transaction_id: xid8().notNull(),
   position: bigint({ mode: 'number' }).notNull(),
   published: bigint({ mode: 'number' }).notNull().default(0),
   updated_at: timestamp({ withTimezone: true, mode: 'string' }).notNull().defaultNow(),
-});
+}, (t) => [primaryKey({ columns: [t.partitions, t.partition] })]);
 
 /**
  * Events that failed to publish on their own (not because Redis was down) after the

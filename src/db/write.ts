@@ -127,11 +127,11 @@ function eventsAndOutbox(entity: Entity, verb: string, versionExpr: string, meta
     FROM ${from} CROSS JOIN LATERAL (VALUES ${rows.join(', ')}) AS x(ord, event_type)
     ${statusFilter}
     ORDER BY ${orderFirst}x.ord
-    RETURNING transaction_id, position, id, event_type
+    RETURNING transaction_id, position, id, event_type, entity_id
   ),
   ob AS (
-    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type)
-    SELECT transaction_id, position, id, ${type}, event_type FROM ev
+    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard)
+    SELECT transaction_id, position, id, ${type}, event_type, l01_shard(entity_id) FROM ev
   )`;
 }
 
@@ -289,8 +289,8 @@ const APPEND = `
     RETURNING *
   ),
   ob AS (
-    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type)
-    SELECT transaction_id, position, id, entity_type, event_type FROM ev
+    INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard)
+    SELECT transaction_id, position, id, entity_type, event_type, l01_shard(entity_id) FROM ev
   )
   SELECT ev.id, ev.entity_version AS version, (to_jsonb(ev) || jsonb_build_object('transaction_id', ev.transaction_id::text))::text AS body FROM ev`;
 

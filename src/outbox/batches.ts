@@ -12,6 +12,7 @@
 import type { Queryable } from '../db/pool.js';
 import { formatEntryId, type EntryId } from '../wire/entry-id.js';
 import { legacyMessageText } from '../wire/legacy.js';
+import type { Partition } from '../wire/names.js';
 import { messageText } from '../wire/message.js';
 import type { OutgoingEvent, StreamFloors } from '../workers/publish.js';
 import type { PublishJob } from '../workers/queue.js';
@@ -32,7 +33,7 @@ export const toOutgoing = (e: ClaimedEvent, legacy = false): OutgoingEvent => {
   };
 };
 
-const jobKey = (job: PublishJob) => `${formatEntryId(job.after)}/${formatEntryId(job.last)}`;
+const jobKey = (job: PublishJob) => `${job.partition?.index ?? 0}:${formatEntryId(job.after)}/${formatEntryId(job.last)}`;
 
 export class BatchHandoff {
   private readonly held = new Map<string, OutgoingEvent[]>();
@@ -47,8 +48,10 @@ export class BatchHandoff {
    * The job for a claimed batch (`after`: the key the claim started after), its events held
    * here until `release`; `floors`: what the streams must have reached (publish.lua checks).
    */
-  hold(batch: ClaimedEvent[], after: EntryId, floors?: StreamFloors): PublishJob {
-    const job: PublishJob = { after, last: keyOf(batch.at(-1)!), count: batch.length, ...(floors ? { floors } : {}) };
+  hold(batch: ClaimedEvent[], after: EntryId, floors?: StreamFloors, partition?: Partition): PublishJob {
+    const job: PublishJob = {
+      after, last: keyOf(batch.at(-1)!), count: batch.length, ...(partition && partition.count > 1 ? { partition } : {}), ...(floors ? { floors } : {}),
+    };
     this.held.set(jobKey(job), batch.map((e) => toOutgoing(e, this.legacy)));
     return job;
   }
@@ -61,7 +64,7 @@ export class BatchHandoff {
   async events(job: PublishJob): Promise<OutgoingEvent[]> {
     const held = this.held.get(jobKey(job));
     if (held) return held;
-    const rows = await readBatch(this.db, job.after, job.last, job.count, this.bounds);
+    const rows = await readBatch(this.db, job.after, job.last, job.count, this.bounds, job.partition);
     return rows.map((e) => toOutgoing(e, this.legacy));
   }
 }

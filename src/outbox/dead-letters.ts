@@ -48,8 +48,9 @@ export async function requeueDeadLetters(db: Queryable, eventIds: string[] | 'al
        WHERE status = 'dead' AND ($1::boolean OR event_id = ANY($2::uuid[]))
        RETURNING event_id, position, entity_type, event_type
      )
-     INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued)
-     SELECT pg_current_xact_id(), position, event_id, entity_type, event_type, true FROM d`,
+     INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, requeued, shard)
+     SELECT pg_current_xact_id(), d.position, d.event_id, d.entity_type, d.event_type, true, l01_shard(e.entity_id)
+     FROM d JOIN events AS e ON e.position = d.position`,
     [eventIds === 'all', eventIds === 'all' ? [] : eventIds],
   );
   return rowCount ?? 0;

@@ -44,7 +44,7 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, formatEntryId, parseEntryId, ZERO_ENTRY, type EntryId } from '../wire/entry-id.js';
 import { messageText } from '../wire/message.js';
-import { entityStream, globalStream, type WireNames } from '../wire/names.js';
+import { entityStream, globalStream, SOLE_PARTITION, type Partition, type WireNames } from '../wire/names.js';
 import type { StreamFloors } from '../workers/publish.js';
 import { retentionEnabled, trimStream, type RetentionPolicy } from '../workers/retention.js';
 import { appendHealed, inspectStreams, settleStreams, type HealEntry, type StreamState } from '../workers/stream-repair.js';
@@ -64,7 +64,10 @@ export interface HealMetrics {
 export interface HealerOptions {
   db: Queryable;
   redis: RedisClient;
+  /** The names of the partition's streams (wire/names.ts partitionNames). */
   names: WireNames;
+  /** The relay partition whose streams this heals (default: the only one). */
+  partition?: Partition;
   log: Logger;
   /** Bounds of one read of the log: the relay's own batch bounds. */
   batchSize: number;
@@ -90,9 +93,13 @@ export class StreamHealer {
 
   constructor(private readonly o: HealerOptions) {}
 
+  private get partition(): Partition {
+    return this.o.partition ?? SOLE_PARTITION;
+  }
+
   /** Reads the floors from the log (once per leadership: a new leader knows nothing of the last one's batches). */
   async start(): Promise<void> {
-    const { checkpoint, entityTypes } = await healingStart(this.o.db);
+    const { checkpoint, entityTypes } = await healingStart(this.o.db, this.partition);
     this.global = checkpoint ?? ZERO_ENTRY;
     this.submitted = this.global;
     this.entity.clear();
@@ -170,7 +177,7 @@ export class StreamHealer {
     const counts: Record<string, number> = Object.fromEntries(behind.map((s) => [s.stream, 0]));
     let from = [...lower.values()].reduce((a, b) => (compareEntryIds(b, a) < 0 ? b : a));
     for (;;) {
-      const rows = await readLogRange(this.o.db, from, upper, types, this.o.batchSize, this.o.bounds);
+      const rows = await readLogRange(this.o.db, from, upper, types, this.o.batchSize, this.o.bounds, this.partition);
       if (rows.length === 0) break;
       const entries = this.entriesOf(rows, lower, globalLower);
       const results = await appendHealed(this.o.redis, this.o.names, entries);
@@ -203,7 +210,7 @@ export class StreamHealer {
     const last = (s.last && parseEntryId(s.last)) || ZERO_ENTRY;
     if (!retentionEnabled(this.o.retention)) return last;
     const type = s.stream === globalStream(this.o.names) ? null : [...this.entity.keys()].find((t) => entityStream(this.o.names, t) === s.stream) ?? null;
-    let floor = await retentionFloor(this.o.db, type, upper, this.o.retention);
+    let floor = await retentionFloor(this.o.db, type, upper, this.o.retention, this.partition);
     const read = s.groupsRead ? parseEntryId(s.groupsRead) : null;
     if (floor && read && compareEntryIds(read, floor) < 0) floor = read;
     return floor && compareEntryIds(floor, last) > 0 ? floor : last;

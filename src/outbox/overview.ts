@@ -4,9 +4,9 @@
  * far each consumer group has got. Read on demand from Postgres and Redis with the same
  * queries as `l01 outbox status` and /metrics; nothing is cached.
  *
- * Partitions are a list so that more of them are more rows: today there is one (0), whose
- * leader is the relay lock's holder and whose backlog, checkpoint and dead letters are the
- * whole outbox, relay_checkpoint and dead_letters tables.
+ * One row per relay partition (L01_RELAY_PARTITIONS): its leader (the holder of its lock),
+ * its backlog, checkpoint and dead letters (its events'), its publish rate (its counter);
+ * the streams of every partition are listed together.
  *
  * Each source is read with a deadline: when one does not answer, its figures are null or
  * empty and `unavailable` names it, so the page shows what it can while a dependency hangs.
@@ -14,11 +14,11 @@
 import type { RedisClient } from '../redis.js';
 import type { Queryable } from '../db/pool.js';
 import { withTimeout } from '../lib/time.js';
-import { globalStream, type WireNames } from '../wire/names.js';
+import { globalStream, partitionNames, partitionsOf, type Partition, type WireNames } from '../wire/names.js';
 import { PUBLISH_WINDOW_S, publishedInWindow } from '../workers/publish-rate.js';
 import { findEventStreams, readStreams, type ConsumerInfo, type GroupInfo } from '../workers/stream-info.js';
 import { noteOf, relayLeader, type RelayLeader } from './leadership.js';
-import { outboxStatus } from './sql.js';
+import { outboxStatus, type OutboxStatus } from './sql.js';
 
 export interface PartitionOverview {
   partition: number;
@@ -66,12 +66,12 @@ export interface OverviewSources {
   names: Pick<WireNames, 'prefix'>;
   /** Streams always listed when they exist (the global one and one per entity type). */
   knownStreams: readonly string[];
+  /** L01_RELAY_PARTITIONS. */
+  partitions: number;
   /** Per source, ms. */
   timeoutMs: number;
 }
 
-/** One relay partition today; more partitions will add their numbers (and lock keys) here. */
-const PARTITIONS = [0] as const;
 export const DEFAULT_IDLE_AFTER_MS = 60_000;
 
 async function settle<T>(p: Promise<T>, ms: number, source: string, unavailable: Set<string>): Promise<T | null> {
@@ -83,14 +83,14 @@ async function settle<T>(p: Promise<T>, ms: number, source: string, unavailable:
   }
 }
 
-async function readPartition(src: OverviewSources, partition: number, unavailable: Set<string>): Promise<PartitionOverview> {
-  const [db, published] = await Promise.all([
-    settle(Promise.all([outboxStatus(src.db), relayLeader(src.db)]), src.timeoutMs, 'postgres', unavailable),
-    settle(publishedInWindow(src.redis, src.names, partition), src.timeoutMs, 'redis', unavailable),
+async function readPartition(src: OverviewSources, partition: Partition, outbox: Promise<OutboxStatus | null>, unavailable: Set<string>): Promise<PartitionOverview> {
+  const [status, leader, published] = await Promise.all([
+    outbox.then((s) => s?.partitions[partition.index] ?? null),
+    settle(relayLeader(src.db, partition), src.timeoutMs, 'postgres', unavailable),
+    settle(publishedInWindow(src.redis, partitionNames(src.names, partition), partition.index), src.timeoutMs, 'redis', unavailable),
   ]);
-  const [status, leader] = db ?? [null, null];
   return {
-    partition,
+    partition: partition.index,
     leader: leader ? { ...leader, note: noteOf(leader) } : null,
     backlog: status?.backlog ?? null,
     oldest_age_ms: status?.oldest_age_seconds == null ? null : Math.round(status.oldest_age_seconds * 1000),
@@ -103,12 +103,13 @@ async function readPartition(src: OverviewSources, partition: number, unavailabl
 }
 
 async function readStreamOverview(src: OverviewSources, idleAfterMs: number): Promise<{ streams: StreamOverview[]; complete: boolean }> {
-  const found = await findEventStreams(src.redis, src.names);
-  const global = globalStream(src.names);
-  const others = [...new Set([...src.knownStreams, ...found.keys])].filter((k) => k !== global).sort();
-  const streams = await readStreams(src.redis, [global, ...others], { consumers: true });
+  const parts = partitionsOf(src.partitions).map((p) => partitionNames(src.names, p));
+  const found = await Promise.all(parts.map((n) => findEventStreams(src.redis, n)));
+  const globals = parts.map((n) => globalStream(n));
+  const others = [...new Set([...src.knownStreams, ...found.flatMap((f) => f.keys)])].filter((k) => !globals.includes(k)).sort();
+  const streams = await readStreams(src.redis, [...globals, ...others], { consumers: true });
   return {
-    complete: found.complete,
+    complete: found.every((f) => f.complete),
     streams: streams.map((s) => ({
       ...s,
       groups: s.groups.map((g) => ({ ...g, consumers: g.consumers ?? [], idle_consumers: (g.consumers ?? []).filter((c) => c.idle_ms >= idleAfterMs).length })),
@@ -119,7 +120,10 @@ async function readStreamOverview(src: OverviewSources, idleAfterMs: number): Pr
 export async function readOverview(src: OverviewSources, idleAfterMs = DEFAULT_IDLE_AFTER_MS): Promise<Overview> {
   const unavailable = new Set<string>();
   const [partitions, streams] = await Promise.all([
-    Promise.all(PARTITIONS.map((p) => readPartition(src, p, unavailable))),
+    (() => {
+      const outbox = settle(outboxStatus(src.db, src.partitions), src.timeoutMs, 'postgres', unavailable);
+      return Promise.all(partitionsOf(src.partitions).map((p) => readPartition(src, p, outbox, unavailable)));
+    })(),
     settle(readStreamOverview(src, idleAfterMs), src.timeoutMs, 'redis', unavailable),
   ]);
   return {

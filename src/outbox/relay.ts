@@ -36,6 +36,7 @@ import type { StreamHealer } from './healing.js';
 import { advertise, STREAMS_BEHIND, type LeaderContext } from './leadership.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
 import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type BatchBounds, type ClaimedEvent } from './sql.js';
+import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
 export interface RelayOptions {
   db: Queryable;
@@ -57,6 +58,8 @@ export interface RelayOptions {
   auditMs?: number;
   /** Observes the relay (Prometheus counters in the worker); optional, never changes what it does. */
   metrics?: RelayMetrics;
+  /** The partition this relay publishes (default: the only one): its outbox rows, checkpoint and streams. */
+  partition?: Partition;
   /** The global stream's key: names each batch's span while tracing is on (telemetry/publish-span.ts). */
   destination?: string;
 }
@@ -107,8 +110,11 @@ export class Relay {
   /** Rows the next claim measures (see claim). */
   private limit: number;
 
+  private readonly partition: Partition;
+
   constructor(private readonly o: RelayOptions) {
     this.limit = o.batchSize;
+    this.partition = o.partition ?? SOLE_PARTITION;
   }
 
   /** Asks the leader to compare the streams with the log soon (Redis reconnected, keys were evicted). */
@@ -176,7 +182,7 @@ export class Relay {
 
   private async say(client: LeaderContext['client'], note: string | null): Promise<void> {
     if (note === this.note) return;
-    await advertise(client, note);
+    await advertise(client, note, this.partition);
     this.note = note;
   }
 
@@ -247,7 +253,7 @@ export class Relay {
    */
   private async claim(after: EntryId): Promise<ClaimedEvent[]> {
     const started = performance.now();
-    const batch = await claimBatch(this.o.db, this.limit, after, this.o.bounds);
+    const batch = await claimBatch(this.o.db, this.limit, after, this.o.bounds, this.partition);
     this.limit = batch.at(-1)?.cut ? batch.length + 1 : this.limit * 2;
     this.limit = Math.min(this.limit, this.o.batchSize);
     this.o.metrics?.claimed(batch.length, since(started), bytesOf(batch));
@@ -257,7 +263,7 @@ export class Relay {
   /** `after`: the key the batch was claimed after (its job names the range after → last). */
   private async publish(batch: ClaimedEvent[], after: EntryId): Promise<PublishOutcome> {
     const span = this.o.destination !== undefined && tracingActive() ? startPublishSpan(batch, this.o.destination) : undefined;
-    const job = this.o.batches.hold(batch, after, this.o.healer?.floorsFor(batch));
+    const job = this.o.batches.hold(batch, after, this.o.healer?.floorsFor(batch), this.partition);
     // The held messages carry the parts now: the rows keep only what completing needs.
     for (const e of batch) e.payload = e.metadata = '';
     try {
@@ -296,12 +302,12 @@ export class Relay {
 
   private async complete(batch: ClaimedEvent[]): Promise<void> {
     const requeued = batch.filter((e) => e.requeued).map((e) => e.event_id);
-    await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued);
+    await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued, this.partition);
   }
 
   private async warnIfHeldBack(): Promise<void> {
     try {
-      const s = await outboxStatus(this.o.db);
+      const s = await outboxStatus(this.o.db, this.partition.count);
       const age = s.oldest_open_transaction_seconds;
       if (age !== null && age * 1000 > this.o.lagWarnMs && s.backlog > 0) {
         this.o.log.warn(

@@ -18,6 +18,7 @@ import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, type EntryId } from '../wire/entry-id.js';
 import { AGGREGATE_ID_FIELDS, type LegacyParts } from '../wire/legacy.js';
 import type { MessageParts } from '../wire/message.js';
+import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
 /**
  * One claimed event: its outbox key, its routing, and the parts its message is written
@@ -104,11 +105,21 @@ const boundedRows = (source: string, where: string, p: number) => `
   WHERE s.n = 1 OR s.running <= $${p + 1}::bigint
   ORDER BY s.transaction_id, s.position`;
 
+/**
+ * A partition's rows ($n: the number of partitions, $i: this one). The outbox row carries
+ * its entity's shard, so rows of other partitions are skipped in the scan of the outbox's
+ * key, before the join to the events; with one partition, mod(x, 1) = 0 is always true.
+ */
+const inPartition = (shard: string, n: number, i: number) => `mod(${shard}, $${n}::int) = $${i}::int`;
+/** The same for the log, whose rows carry no shard: computed, and only when there are partitions. */
+const logInPartition = (n: number, i: number) => `($${n}::int = 1 OR ${inPartition('l01_shard(e.entity_id)', n, i)})`;
+const partitionValues = (p: Partition) => [p.count, p.index];
+
 const CLAIM = boundedRows('outbox', `o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-      AND (o.transaction_id, o.position) > ($2::xid8, $3::bigint)`, 4);
+      AND (o.transaction_id, o.position) > ($2::xid8, $3::bigint) AND ${inPartition('o.shard', 6, 7)}`, 4);
 
 const RANGE = boundedRows('outbox', `(o.transaction_id, o.position) > ($2::xid8, $3::bigint)
-      AND (o.transaction_id, o.position) <= ($4::xid8, $5::bigint)`, 6);
+      AND (o.transaction_id, o.position) <= ($4::xid8, $5::bigint) AND ${inPartition('o.shard', 8, 9)}`, 6);
 
 /**
  * The log itself as a source of rows shaped like outbox rows, for re-publishing what Redis
@@ -121,6 +132,7 @@ const LOG_AS_OUTBOX = `(SELECT e.transaction_id, e.position, e.id AS event_id, e
     WHERE (e.transaction_id, e.position) > ($2::xid8, $3::bigint)
       AND (e.transaction_id, e.position) <= ($4::xid8, $5::bigint)
       AND ($6::text[] IS NULL OR e.entity_type = ANY ($6::text[]))
+      AND ${logInPartition(9, 10)}
       AND NOT EXISTS (SELECT 1 FROM dead_letters AS d WHERE d.event_id = e.id AND d.status <> 'published'))`;
 const LOG_RANGE = boundedRows(LOG_AS_OUTBOX, 'true', 7);
 
@@ -136,9 +148,12 @@ export const UNBOUNDED: BatchBounds = { bytes: Number.MAX_SAFE_INTEGER, maxMessa
  * The next batch in commit-safe order, strictly after `after` (a key already handed to
  * the publisher but not yet deleted, so the relay can claim ahead while a batch is in flight).
  */
-export async function claimBatch(db: Queryable, limit: number, after: EntryId, bounds: BatchBounds = UNBOUNDED): Promise<ClaimedEvent[]> {
+export async function claimBatch(
+  db: Queryable, limit: number, after: EntryId, bounds: BatchBounds = UNBOUNDED, partition: Partition = SOLE_PARTITION,
+): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
-    name: 'relay_claim', text: CLAIM, values: [limit, after.transactionId, after.position, bounds.maxMessageBytes, bounds.bytes],
+    name: 'relay_claim', text: CLAIM,
+    values: [limit, after.transactionId, after.position, bounds.maxMessageBytes, bounds.bytes, ...partitionValues(partition)],
   });
   return rows;
 }
@@ -149,10 +164,12 @@ export async function claimBatch(db: Queryable, limit: number, after: EntryId, b
  * rows already completed (deleted) are simply not there any more. The same bounds as the
  * claim keep the same rows.
  */
-export async function readBatch(db: Queryable, after: EntryId, last: EntryId, limit: number, bounds: BatchBounds = UNBOUNDED): Promise<ClaimedEvent[]> {
+export async function readBatch(
+  db: Queryable, after: EntryId, last: EntryId, limit: number, bounds: BatchBounds = UNBOUNDED, partition: Partition = SOLE_PARTITION,
+): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: 'relay_read_batch', text: RANGE,
-    values: [limit, after.transactionId, after.position, last.transactionId, last.position, bounds.maxMessageBytes, bounds.bytes],
+    values: [limit, after.transactionId, after.position, last.transactionId, last.position, bounds.maxMessageBytes, bounds.bytes, ...partitionValues(partition)],
   });
   return rows;
 }
@@ -161,10 +178,12 @@ export async function readBatch(db: Queryable, after: EntryId, last: EntryId, li
  * Events of the log after `after` up to and including `last` (of `entityTypes` only, when
  * given), shaped and bounded like a claimed batch, for re-publishing what Redis lost.
  */
-export async function readLogRange(db: Queryable, after: EntryId, last: EntryId, entityTypes: string[] | null, limit: number, bounds: BatchBounds): Promise<ClaimedEvent[]> {
+export async function readLogRange(
+  db: Queryable, after: EntryId, last: EntryId, entityTypes: string[] | null, limit: number, bounds: BatchBounds, partition: Partition = SOLE_PARTITION,
+): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: 'relay_read_log_range', text: LOG_RANGE,
-    values: [limit, after.transactionId, after.position, last.transactionId, last.position, entityTypes, bounds.maxMessageBytes, bounds.bytes],
+    values: [limit, after.transactionId, after.position, last.transactionId, last.position, entityTypes, bounds.maxMessageBytes, bounds.bytes, ...partitionValues(partition)],
   });
   return rows;
 }
@@ -175,7 +194,7 @@ export async function readLogRange(db: Queryable, after: EntryId, last: EntryId,
  * (their streams must exist). Types by a loose index scan of events_entity_idx, one probe
  * per type: ~30 index lookups, not a scan of the log.
  */
-export async function healingStart(db: Queryable): Promise<{ checkpoint: EntryId | null; entityTypes: string[] }> {
+export async function healingStart(db: Queryable, partition: Partition = SOLE_PARTITION): Promise<{ checkpoint: EntryId | null; entityTypes: string[] }> {
   const { rows } = await db.query<{ transaction_id: string | null; position: string | null; entity_types: string[] }>({
     name: 'relay_healing_start',
     text: `
@@ -184,14 +203,16 @@ export async function healingStart(db: Queryable): Promise<{ checkpoint: EntryId
         UNION ALL
         SELECT (SELECT e.entity_type FROM events AS e WHERE e.entity_type > t.entity_type ORDER BY e.entity_type LIMIT 1)
         FROM types AS t WHERE t.entity_type IS NOT NULL
-      ), cp AS (SELECT transaction_id, position FROM relay_checkpoint WHERE id = 1)
+      ), cp AS (SELECT transaction_id, position FROM relay_checkpoint WHERE partitions = $1 AND partition = $2)
       SELECT (SELECT transaction_id::text FROM cp) AS transaction_id, (SELECT position::text FROM cp) AS position,
              COALESCE((SELECT array_agg(t.entity_type::text ORDER BY t.entity_type) FROM types AS t, cp
                        WHERE t.entity_type IS NOT NULL AND EXISTS (
                          SELECT 1 FROM events AS e
                          WHERE e.entity_type = t.entity_type
                            AND (e.transaction_id, e.position) <= (cp.transaction_id, cp.position)
+                           AND ${logInPartition(1, 2)}
                            AND NOT EXISTS (SELECT 1 FROM dead_letters AS d WHERE d.event_id = e.id))), '{}') AS entity_types`,
+    values: partitionValues(partition),
   });
   const r = rows[0]!;
   return {
@@ -206,19 +227,21 @@ export async function healingStart(db: Queryable): Promise<{ checkpoint: EntryId
  * and the newest beyond the `maxLen` newest, whichever is later; null when it keeps all.
  * Both walk events_log_order_idx backwards from `upper`, as far as the stream keeps.
  */
-export async function retentionFloor(db: Queryable, entityType: string | null, upper: EntryId, policy: { retentionMs: number; maxLen: number }): Promise<EntryId | null> {
+export async function retentionFloor(
+  db: Queryable, entityType: string | null, upper: EntryId, policy: { retentionMs: number; maxLen: number }, partition: Partition = SOLE_PARTITION,
+): Promise<EntryId | null> {
   const found: EntryId[] = [];
   const newest = (extra: string) => `
-    SELECT transaction_id::text AS "transactionId", position::text AS position FROM events
-    WHERE ($1::text IS NULL OR entity_type = $1) AND (transaction_id, position) <= ($2::xid8, $3::bigint) ${extra}
+    SELECT transaction_id::text AS "transactionId", position::text AS position FROM events AS e
+    WHERE ($1::text IS NULL OR entity_type = $1) AND (transaction_id, position) <= ($2::xid8, $3::bigint) AND ${logInPartition(5, 6)} ${extra}
     ORDER BY transaction_id DESC, position DESC`;
+  const values = (limit: number) => [entityType, upper.transactionId, upper.position, limit, ...partitionValues(partition)];
   if (policy.retentionMs > 0) {
-    const { rows } = await db.query<EntryId>(`${newest(`AND created_at < now() - $4::bigint * interval '1 millisecond'`)} LIMIT 1`,
-      [entityType, upper.transactionId, upper.position, policy.retentionMs]);
+    const { rows } = await db.query<EntryId>(`${newest(`AND created_at < now() - $4::bigint * interval '1 millisecond'`)} LIMIT 1`, values(policy.retentionMs));
     if (rows[0]) found.push(rows[0]);
   }
   if (policy.maxLen > 0) {
-    const { rows } = await db.query<EntryId>(`${newest('')} OFFSET $4 LIMIT 1`, [entityType, upper.transactionId, upper.position, policy.maxLen]);
+    const { rows } = await db.query<EntryId>(`${newest('')} OFFSET $4 LIMIT 1`, values(policy.maxLen));
     if (rows[0]) found.push(rows[0]);
   }
   return found.reduce<EntryId | null>((a, b) => (a === null || compareEntryIds(b, a) > 0 ? b : a), null);
@@ -231,26 +254,26 @@ export const keyOf = (e: ClaimedEvent): EntryId => ({ transactionId: e.transacti
  * (one transaction). The checkpoint never moves backwards, even if a deposed leader
  * finishes a stale batch late. Requeued dead letters in the batch are marked published.
  */
-export async function completeBatch(db: Queryable, last: EntryId, requeuedIds: string[]): Promise<number> {
+export async function completeBatch(db: Queryable, last: EntryId, requeuedIds: string[], partition: Partition = SOLE_PARTITION): Promise<number> {
   const { rows } = await db.query<{ deleted: string }>({
     name: 'relay_complete',
     text: `
       WITH gone AS (
-        DELETE FROM outbox WHERE (transaction_id, position) <= ($1::xid8, $2::bigint) RETURNING 1
+        DELETE FROM outbox WHERE (transaction_id, position) <= ($1::xid8, $2::bigint) AND ${inPartition('shard', 4, 5)} RETURNING 1
       ), revived AS (
         UPDATE dead_letters SET status = 'published', updated_at = now()
         WHERE event_id = ANY($3::uuid[]) AND status = 'retrying'
       ), n AS (SELECT count(*) AS deleted FROM gone)
       , cp AS (
-        INSERT INTO relay_checkpoint AS c (id, transaction_id, position, published, updated_at)
-        SELECT 1, $1::xid8, $2::bigint, n.deleted, now() FROM n
-        ON CONFLICT (id) DO UPDATE
+        INSERT INTO relay_checkpoint AS c (partitions, partition, transaction_id, position, published, updated_at)
+        SELECT $4::int, $5::int, $1::xid8, $2::bigint, n.deleted, now() FROM n
+        ON CONFLICT (partitions, partition) DO UPDATE
           SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
               published = c.published + EXCLUDED.published, updated_at = now()
           WHERE (c.transaction_id, c.position) < (EXCLUDED.transaction_id, EXCLUDED.position)
       )
       SELECT deleted FROM n`,
-    values: [last.transactionId, last.position, requeuedIds],
+    values: [last.transactionId, last.position, requeuedIds, ...partitionValues(partition)],
   });
   return Number(rows[0]?.deleted ?? 0);
 }
@@ -272,6 +295,21 @@ export async function deadLetter(db: Queryable, e: ClaimedEvent, attempts: numbe
   });
 }
 
+/** One partition's part of the outbox (L01_RELAY_PARTITIONS). */
+export interface PartitionStatus {
+  partition: number;
+  backlog: number;
+  oldest_age_seconds: number | null;
+  /** Stream id of the last event this partition's relay published, or null before the first. */
+  checkpoint: string | null;
+  /** Events this partition's relays published, as recorded with its checkpoint. */
+  published: number;
+  /** As checkpoint_lag_seconds below, for this partition. */
+  checkpoint_lag_seconds: number;
+  /** Its events in dead_letters with status `dead`. */
+  dead_letters: number;
+}
+
 export interface OutboxStatus {
   /** Events committed and not yet published (outbox rows). */
   backlog: number;
@@ -279,16 +317,18 @@ export interface OutboxStatus {
   /** Dead letters waiting for an operator (status `dead`). */
   dead_letters: number;
   dead_letters_by_status: Record<string, number>;
-  /** Stream id of the last event the relay published, or null before the first. */
+  /** Stream id of the last event the relay published, or null before the first (with partitions: null, see `partitions`). */
   checkpoint: string | null;
-  /** Events published by all relays, as recorded with the checkpoint. */
+  /** Events published by all relays, as recorded with the checkpoints (of every partitioning there has been). */
   published: number;
   /**
    * 0 while the outbox is empty, else the time since the relay last advanced its checkpoint
    * (or since the oldest waiting row was written, if later): it grows only while events
-   * wait and the relay does not move.
+   * wait and the relay does not move. With partitions, the largest of theirs.
    */
   checkpoint_lag_seconds: number;
+  /** Each partition of L01_RELAY_PARTITIONS (one, partition 0, by default). */
+  partitions: PartitionStatus[];
   oldest_open_transaction_seconds: number | null;
   oldest_open_transaction_pid: number | null;
   /** The horizon is cluster-wide: the holder may be in another database on the same server. */
@@ -297,23 +337,35 @@ export interface OutboxStatus {
 }
 
 /**
- * Backlog, age, dead letters, checkpoint and what may be holding the relay back (a
- * long-open transaction), in one statement: `l01 outbox status`, the relay's lag warning
- * and the API's /metrics read it. count(*) over the outbox is a scan of its primary key:
- * ~10 ms at a 100k backlog.
+ * Backlog, age, dead letters, checkpoints and what may be holding the relay back (a
+ * long-open transaction), in one statement, for `partitions` partitions: `l01 outbox status`,
+ * the relay's lag warning, the dashboard and the API's /metrics read it. The outbox is read
+ * once (grouped by partition), a scan of its primary key: ~10 ms at a 100k backlog.
  */
-export async function outboxStatus(db: Queryable): Promise<OutboxStatus> {
-  const { rows } = await db.query<OutboxStatus>({
+export async function outboxStatus(db: Queryable, partitions = 1): Promise<OutboxStatus> {
+  const { rows } = await db.query<Omit<OutboxStatus, 'checkpoint' | 'checkpoint_lag_seconds'>>({
     name: 'outbox_status',
     text: `
-    SELECT (SELECT count(*)::int FROM outbox) AS backlog,
-           (SELECT extract(epoch FROM now() - min(created_at))::float FROM outbox) AS oldest_age_seconds,
+    WITH waiting AS (
+      SELECT mod(shard, $1::int) AS partition, count(*)::int AS backlog, min(created_at) AS oldest FROM outbox GROUP BY 1
+    ), dead AS (
+      SELECT mod(l01_shard(e.entity_id), $1::int) AS partition, count(*)::int AS n
+      FROM dead_letters AS d JOIN events AS e ON e.position = d.position WHERE d.status = 'dead' GROUP BY 1
+    ), parts AS (
+      SELECT p.i AS partition, COALESCE(w.backlog, 0) AS backlog, extract(epoch FROM now() - w.oldest)::float8 AS oldest_age_seconds,
+             c.transaction_id::text || '-' || c.position AS checkpoint, COALESCE(c.published, 0)::float8 AS published,
+             CASE WHEN w.backlog > 0 THEN extract(epoch FROM now() - GREATEST(c.updated_at, w.oldest))::float8 ELSE 0 END AS checkpoint_lag_seconds,
+             COALESCE(dd.n, 0) AS dead_letters
+      FROM generate_series(0, $1::int - 1) AS p(i)
+      LEFT JOIN waiting AS w ON w.partition = p.i
+      LEFT JOIN dead AS dd ON dd.partition = p.i
+      LEFT JOIN relay_checkpoint AS c ON c.partitions = $1::int AND c.partition = p.i
+    )
+    SELECT (SELECT COALESCE(sum(backlog), 0)::int FROM waiting) AS backlog,
+           (SELECT extract(epoch FROM now() - min(oldest))::float FROM waiting) AS oldest_age_seconds,
            COALESCE((d.by_status->>'dead')::int, 0) AS dead_letters, d.by_status AS dead_letters_by_status,
-           (SELECT transaction_id::text || '-' || position FROM relay_checkpoint WHERE id = 1) AS checkpoint,
-           COALESCE((SELECT published::float8 FROM relay_checkpoint WHERE id = 1), 0) AS published,
-           CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN extract(epoch FROM now() - GREATEST(
-                (SELECT updated_at FROM relay_checkpoint WHERE id = 1),
-                (SELECT min(created_at) FROM outbox)))::float8 ELSE 0 END AS checkpoint_lag_seconds,
+           COALESCE((SELECT sum(published)::float8 FROM relay_checkpoint), 0) AS published,
+           (SELECT json_agg(parts ORDER BY partition) FROM parts) AS partitions,
            a.age AS oldest_open_transaction_seconds, a.pid AS oldest_open_transaction_pid,
            a.datname AS oldest_open_transaction_database, a.application_name AS oldest_open_transaction_application
     FROM (SELECT COALESCE(json_object_agg(status, n), '{}') AS by_status
@@ -323,6 +375,12 @@ export async function outboxStatus(db: Queryable): Promise<OutboxStatus> {
       FROM pg_stat_activity
       WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
       ORDER BY xact_start LIMIT 1) AS a ON true`,
+    values: [partitions],
   });
-  return rows[0]!;
+  const r = rows[0]!;
+  return {
+    ...r,
+    checkpoint: partitions === 1 ? r.partitions[0]!.checkpoint : null,
+    checkpoint_lag_seconds: Math.max(0, ...r.partitions.map((p) => p.checkpoint_lag_seconds)),
+  };
 }

@@ -2,3 +2,4 @@
 export * from './entry-id.js';
 export * from './message.js';
 export * from './names.js';
+export * from './partition.js';

@@ -72,3 +72,45 @@ export const channel = (n: Pick<WireNames, 'channelPrefix'>, eventType: string) 
 export function deadLetterStreamKey(key: string, group: string): string {
   return `${key}:dlq:${group}`;
 }
+
+/**
+ * One relay partition of `count` (L01_RELAY_PARTITIONS): `index` in 0 … count − 1. An event
+ * belongs to partition `shard(entity_id) mod count` (wire/partition.ts), so every event of
+ * an entity is in one partition, and in order there.
+ */
+export interface Partition {
+  index: number;
+  count: number;
+}
+
+/** One partition (the default): today's keys, unchanged. */
+export const SOLE_PARTITION: Partition = { index: 0, count: 1 };
+
+/**
+ * The key prefix of a partition's streams (and of its publish counter): with one partition,
+ * the prefix itself (`l01:`); with more, the partition's number joins the prefix's hash tag
+ * (`{l01}:` → `{l01.p2}:`), or, for a prefix without one, follows it (`l01:` → `l01:p2:`).
+ * So in a Redis Cluster each partition's streams share a slot of their own (publish.lua
+ * names them in one call) while the partitions spread over the masters.
+ */
+export function partitionPrefix(prefix: string, p: Partition): string {
+  if (p.count === 1) return prefix;
+  const tag = hashTag(prefix);
+  if (tag === null) return `${prefix}p${p.index}:`;
+  const open = prefix.indexOf('{');
+  return `${prefix.slice(0, open)}{${tag}.p${p.index}}${prefix.slice(open + tag.length + 2)}`;
+}
+
+/** The names of a partition's streams: the same names with the partition's prefix. */
+export const partitionNames = <N extends Prefixed>(n: N, p: Partition): N => ({ ...n, prefix: partitionPrefix(n.prefix, p) });
+
+/** Every partition of `count`, in order. */
+export const partitionsOf = (count: number): Partition[] => Array.from({ length: count }, (_, index) => ({ index, count }));
+
+/** The key of a stream in each of `count` partitions (one key when count is 1): what a reader of "the stream" reads. */
+export const partitionStreamKeys = (stream: StreamName, prefix: string, count: number): string[] =>
+  partitionsOf(count).map((p) => streamKey(stream, partitionPrefix(prefix, p)));
+
+/** Every stream the relays of `count` partitions write: eventStreamKeys of each partition. */
+export const partitionedStreamKeys = (n: Prefixed, entityTypes: readonly string[], count: number): string[] =>
+  partitionsOf(count).flatMap((p) => eventStreamKeys(partitionNames(n, p), entityTypes));

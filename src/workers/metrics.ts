@@ -43,7 +43,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     registers,
   });
   const dead = new Counter({ name: 'l01_relay_dead_lettered_total', help: 'Events moved to the dead letters after failing on their own', labelNames: ['event_type'] as const, registers });
-  const leader = new Gauge({ name: 'l01_relay_leader', help: '1 while this process holds the relay lock and relays', registers });
+  const leader = new Gauge({ name: 'l01_relay_leader', help: 'Relay partitions this process leads (with one partition: 1 while it holds the relay lock and relays)', registers });
   const claim = new Histogram({ name: 'l01_relay_claim_duration_seconds', help: 'Time to claim one batch from the outbox (empty claims included)', buckets: SECONDS, registers });
   const publish = new Histogram({ name: 'l01_relay_publish_duration_seconds', help: 'Time from handing a batch to BullMQ to its completion', buckets: SECONDS, registers });
   const trims = new Counter({ name: 'l01_stream_trimmed_entries_total', help: 'Stream entries removed by retention', labelNames: ['stream'] as const, registers });
@@ -66,7 +66,7 @@ export function createWorkerMetrics(): WorkerMetrics {
   return {
     registry,
     relay: {
-      leading: (is) => leader.set(is ? 1 : 0),
+      leading: (is) => (is ? leader.inc() : leader.dec()),
       claimed: (events, seconds, bytes) => {
         claim.observe(seconds);
         if (events > 0) batchBytes.observe(bytes);

@@ -14,7 +14,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '../redis.js';
-import type { WireNames } from '../wire/names.js';
+import { partitionNames, SOLE_PARTITION, type WireNames } from '../wire/names.js';
 import { ALREADY_PUBLISHED, CONFLICT, PUBLISHED, publishBatch, type OutgoingEvent, type ReplicaAck } from './publish.js';
 import type { PublishJob, PublishResult } from './queue.js';
 
@@ -34,7 +34,11 @@ export function createPublishProcessor(o: PublisherOptions) {
   return async (job: Job<PublishJob, PublishResult>): Promise<PublishResult> => {
     const events = await o.load(job.data);
     const tooBig = events.findIndex((e) => e.oversize === true || sizeOf(e) > o.maxMessageBytes);
-    const reply = await publishBatch(o.redis, o.names, tooBig === -1 ? events : events.slice(0, tooBig), job.data.floors, { ack: o.ack });
+    // A partition's batch goes to the partition's streams (and counts toward its publish rate).
+    const partition = job.data.partition ?? SOLE_PARTITION;
+    const names = partitionNames(o.names, partition);
+    const kept = tooBig === -1 ? events : events.slice(0, tooBig);
+    const reply = await publishBatch(o.redis, names, kept, job.data.floors, { ack: o.ack, partition: partition.index });
     if ('behind' in reply) return { published: 0, duplicates: 0, behind: reply.behind };
     const statuses = reply.statuses;
 

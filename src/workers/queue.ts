@@ -10,6 +10,7 @@ import { Queue, QueueEvents, Worker, type Job, type Processor } from 'bullmq';
 import type { Config } from '../config.js';
 import { openRedis, type RedisClient } from '../redis.js';
 import type { EntryId } from '../wire/entry-id.js';
+import type { Partition } from '../wire/names.js';
 import type { Behind, StreamFloors } from './publish.js';
 
 export const PUBLISH_QUEUE = 'publish';
@@ -19,6 +20,8 @@ export interface PublishJob {
   after: EntryId;
   last: EntryId;
   count: number;
+  /** The relay partition the batch is of (its streams, its rows); absent: the only one. */
+  partition?: Partition;
   /**
    * Set by the publisher when an event of the batch fails on its own (too big, a stream
    * conflict), before it fails the attempt: the relay reads it back from the job, so the
@@ -72,11 +75,12 @@ export function createQueueEvents(config: QueueConfig) {
   return new QueueEvents(PUBLISH_QUEUE, { connection: bullConnection(config), prefix: prefix(config) });
 }
 
-export function createPublishWorker(config: QueueConfig, processor: Processor<PublishJob, PublishResult>) {
+/** `concurrency`: jobs run at once, one per relay partition (each partition has one in flight). */
+export function createPublishWorker(config: QueueConfig & { concurrency?: number }, processor: Processor<PublishJob, PublishResult>) {
   return new Worker<PublishJob, PublishResult>(PUBLISH_QUEUE, processor, {
     connection: bullConnection(config),
     prefix: prefix(config),
-    concurrency: 1,
+    concurrency: config.concurrency ?? 1,
     lockDuration: config.L01_RELAY_LOCK_MS,
     // A stall is a dead or frozen publisher, never the event's fault: always hand it on.
     maxStalledCount: 1_000_000,

@@ -61,13 +61,13 @@ it('dead-letters events that fail on their own after one attempt, and the others
     // the stream moved past it (an entry X-(p+1) added and deleted at once, unseen).
     await load.stop();
     await s.checker.settle(300, 10_000);
-    const { rows: [pick] } = await db.query<{ position: string; id: string; entity_type: string; event_type: string }>(
-      'SELECT position::text, id, entity_type, event_type FROM events ORDER BY position LIMIT 1 OFFSET 5');
+    const { rows: [pick] } = await db.query<{ position: string; id: string; entity_type: string; event_type: string; shard: number }>(
+      'SELECT position::text, id, entity_type, event_type, l01_shard(entity_id) AS shard FROM events ORDER BY position LIMIT 1 OFFSET 5');
     const redis = s.redis.client();
     await db.query('BEGIN');
     const xid = (await db.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x;
-    await db.query('INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type) VALUES ($1::xid8, $2, $3, $4, $5)',
-      [xid, pick!.position, pick!.id, pick!.entity_type, pick!.event_type]);
+    await db.query('INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard) VALUES ($1::xid8, $2, $3, $4, $5, $6)',
+      [xid, pick!.position, pick!.id, pick!.entity_type, pick!.event_type, pick!.shard]);
     const past = `${xid}-${BigInt(pick!.position) + 1n}`;
     await redis.multi().xadd('l01:stream:events', past, 'event_type', 'none', 'data', '{}').xdel('l01:stream:events', past).exec();
     redis.disconnect();

@@ -27,6 +27,8 @@ export interface AdminOptions {
   names: Pick<WireNames, 'prefix'>;
   /** The global stream and one per entity type (the overview lists them whenever they exist). */
   streams: readonly string[];
+  /** L01_RELAY_PARTITIONS (default 1). */
+  partitions?: number;
   onCommit?: () => void;
   /** The BullMQ publish queue; without it there is no /admin/queues. */
   publishQueue?: Queue;
@@ -44,7 +46,7 @@ export async function registerAdmin(app: FastifyInstance, o: AdminOptions): Prom
     registerLogin(admin, { auth: o.auth, secureCookies: o.secureCookies });
     await admin.register(async (guarded) => {
       guarded.addHook('onRequest', o.auth.pageGuard);
-      registerOverviewPage(guarded, { db: o.db, redis: o.redis, names: o.names, knownStreams: o.streams });
+      registerOverviewPage(guarded, { db: o.db, redis: o.redis, names: o.names, knownStreams: o.streams, partitions: o.partitions });
       registerDeadLetterPages(guarded, { db: o.db, onCommit: o.onCommit });
       if (o.publishQueue) await registerQueueBoard(guarded, o.publishQueue);
     });

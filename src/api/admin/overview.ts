@@ -26,6 +26,8 @@ export interface OverviewPageOptions {
   names: Pick<WireNames, 'prefix'>;
   /** The global stream and one per entity type: listed whenever they exist. */
   knownStreams: readonly string[];
+  /** L01_RELAY_PARTITIONS (default 1). */
+  partitions?: number;
 }
 
 export const OVERVIEW_PATH = '/admin/overview';
@@ -132,7 +134,7 @@ function idleAfter(req: FastifyRequest): number | null {
 
 export function registerOverviewPage(app: FastifyInstance, o: OverviewPageOptions): void {
   const read = (idleAfterMs = DEFAULT_IDLE_AFTER_MS) =>
-    readOverview({ db: o.db, redis: o.redis, names: o.names, knownStreams: o.knownStreams, timeoutMs: SOURCE_TIMEOUT_MS }, idleAfterMs);
+    readOverview({ db: o.db, redis: o.redis, names: o.names, knownStreams: o.knownStreams, partitions: o.partitions ?? 1, timeoutMs: SOURCE_TIMEOUT_MS }, idleAfterMs);
   const fresh = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
   app.get(OVERVIEW_PATH, { schema: { hide: true } }, async (_req, reply) => sendPage(reply, overviewPage(await read()), 200, { script: true }));

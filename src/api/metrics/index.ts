@@ -21,6 +21,8 @@ export interface ApiMetricsOptions {
   redis: RedisClient;
   /** Stream keys whose length and consumer-group lag are reported. */
   streams: readonly string[];
+  /** L01_RELAY_PARTITIONS (default 1). */
+  partitions?: number;
   /** Per source (Postgres, Redis) per scrape, ms. Default 1000. */
   scrapeTimeoutMs?: number;
   /**
@@ -59,7 +61,7 @@ async function apiMetrics(app: FastifyInstance, o: ApiMetricsOptions) {
     );
   });
 
-  const pipeline = pipelineGauges(registry, { db: o.db, redis: o.redis, streams: o.streams, timeoutMs: o.scrapeTimeoutMs ?? 1000 });
+  const pipeline = pipelineGauges(registry, { db: o.db, redis: o.redis, streams: o.streams, partitions: o.partitions, timeoutMs: o.scrapeTimeoutMs ?? 1000 });
   const query = o.metricQuery;
   const scope = query ? (req: FastifyRequest) => (namesMetric(req) ? 'user' as const : 'metrics' as const) : 'metrics' as const;
   // `tables` counts for the original's metric query only (scope `user`): it reads the metrics table.

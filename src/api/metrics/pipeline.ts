@@ -21,6 +21,8 @@ export interface PipelineSources {
   redis: RedisClient;
   /** Stream keys to report (the global stream and one per entity type). */
   streams: readonly string[];
+  /** L01_RELAY_PARTITIONS (default 1). */
+  partitions?: number;
   /** Per source, ms. */
   timeoutMs: number;
 }
@@ -40,7 +42,7 @@ export function pipelineGauges(registry: Registry, src: PipelineSources) {
 
   async function readDb(): Promise<void> {
     try {
-      const r = await withTimeout(outboxStatus(src.db), src.timeoutMs, 'postgres');
+      const r = await withTimeout(outboxStatus(src.db, src.partitions), src.timeoutMs, 'postgres');
       backlog.set(r.backlog);
       oldest.set(r.oldest_age_seconds ?? 0);
       for (const s of DEAD_LETTER_STATUSES) dead.set({ status: s }, r.dead_letters_by_status[s] ?? 0);
