@@ -15,6 +15,12 @@
  *   dead_letters      events parked in dead_letters (only named ones are allowed)
  *   pubsub_duplicated events PUBLISHed more than once (a re-run batch must not re-PUBLISH)
  *
+ *   misplaced         an entry in the streams of another relay partition than its entity's
+ *
+ * With relay partitions (`partitions` > 1) every partition's global stream is read through
+ * its own group, the type streams of every partition are read, and order is checked per
+ * partition stream (which is per entity: an entity's events are all in one partition).
+ *
  * Pub/sub is fire-and-forget (messages sent while a subscriber reconnects are gone), so only
  * duplicates are checked there, never completeness.
  */
@@ -22,6 +28,7 @@ import type { RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { masters, openRedis, type RedisClient, type RedisTarget } from '../../../src/redis.js';
+import { partitionNames, partitionOf, partitionsOf } from '../../../src/wire/index.js';
 import type { Ack } from './load.js';
 import { sleep } from './servers.js';
 
@@ -205,6 +212,8 @@ export interface Report {
    * were re-run (the duplicate path was exercised), not a failure.
    */
   refused_appends: number;
+  /** Entries in another relay partition's streams than their entity's. */
+  misplaced: number;
   /** How long the system took to go quiet after the load stopped. */
   settle_ms: number;
   /** A few offending ids per figure, for the failure message. */
@@ -246,24 +255,41 @@ export interface CheckerOptions {
   /** A Redis URL, or a cluster's REDIS_CLUSTER_NODES (src/redis.ts). */
   redisUrl: string | RedisTarget;
   names?: StreamNames;
+  /** L01_RELAY_PARTITIONS of the workers under test (default 1). */
+  partitions?: number;
 }
 
 /** Starts observing before the load; `report()` after the faults. */
 export class Checker {
   readonly names: StreamNames;
+  /** The global stream's reader (partition 0's, with partitions). */
   readonly reader: GroupReader;
+  /** One per partition, in partition order. */
+  readonly readers: GroupReader[];
   readonly pubsub: PubSubCounter;
   private readonly acks: Ack[][] = [];
+  private readonly partitions: number;
 
   constructor(private readonly o: CheckerOptions) {
     this.names = o.names ?? DEFAULT_NAMES;
-    this.reader = new GroupReader(o.redisUrl, globalStream(this.names));
+    this.partitions = o.partitions ?? 1;
+    this.readers = partitionsOf(this.partitions).map((p) => new GroupReader(o.redisUrl, globalStream(partitionNames(this.names, p))));
+    this.reader = this.readers[0]!;
     this.pubsub = new PubSubCounter(o.redisUrl, this.names);
   }
 
   async start(): Promise<this> {
-    await Promise.all([this.reader.start(), this.pubsub.start()]);
+    await Promise.all([...this.readers.map((r) => r.start()), this.pubsub.start()]);
     return this;
+  }
+
+  /** What every partition's group delivered, partition after partition. */
+  get delivered(): StreamEntry[] {
+    return this.readers.flatMap((r) => r.entries);
+  }
+
+  private get lastReceivedAt(): number {
+    return Math.max(...this.readers.map((r) => r.lastReceivedAt));
   }
 
   /** Registers a list of acknowledged writes (it may still grow). */
@@ -283,7 +309,7 @@ export class Checker {
     const start = Date.now();
     while (Date.now() - start < timeoutMs) {
       const backlog = await this.outboxSize().catch(() => -1);
-      const idle = Date.now() - Math.max(this.reader.lastReceivedAt, start);
+      const idle = Date.now() - Math.max(this.lastReceivedAt, start);
       if (backlog === 0 && idle >= quietMs) break;
       await sleep(200);
     }
@@ -304,9 +330,11 @@ export class Checker {
     }));
     const redis = openRedis(this.o.redisUrl, { maxRetriesPerRequest: 3 } satisfies RedisOptions);
     const types = [...new Set(events.map((e) => e.entity_type))];
-    let globalEntries: StreamEntry[];
+    const globalEntries: StreamEntry[] = [];
     let refusedAppends = 0;
     const typeEntries = new Map<string, StreamEntry[]>();
+    /** Entries found in another partition's streams than their entity's. */
+    const misplaced: string[] = [];
     try {
       // XADDs Redis refused (publish.lua's duplicate path): how often a batch was re-run.
       // A cluster names its masters once connected.
@@ -315,8 +343,15 @@ export class Checker {
         const stats = await node.info('commandstats');
         refusedAppends += Number(/cmdstat_xadd:.*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0);
       }
-      globalEntries = await readStream(redis, globalStream(this.names));
-      for (const t of types) typeEntries.set(t, await readStream(redis, typeStream(this.names, t)));
+      for (const p of partitionsOf(this.partitions)) {
+        const names = partitionNames(this.names, p);
+        const check = (list: StreamEntry[]) => {
+          for (const e of list) if (e.entityId && partitionOf(e.entityId, p.count) !== p.index) misplaced.push(`${e.id} (entity ${e.entityId}) in partition ${p.index}`);
+          return list;
+        };
+        globalEntries.push(...check(await readStream(redis, globalStream(names))));
+        for (const t of types) typeEntries.set(t, [...(typeEntries.get(t) ?? []), ...check(await readStream(redis, typeStream(names, t)))]);
+      }
     } finally {
       redis.disconnect();
     }
@@ -332,9 +367,9 @@ export class Checker {
 
     // What the consumer group delivered, by event.
     const delivered = new Map<string, StreamEntry[]>();
-    for (const e of this.reader.entries) delivered.set(e.eventId, [...(delivered.get(e.eventId) ?? []), e]);
+    for (const e of this.delivered) delivered.set(e.eventId, [...(delivered.get(e.eventId) ?? []), e]);
     // Every entry the global stream holds should have reached the group.
-    const deliveredIds = new Set(this.reader.entries.map((e) => e.id));
+    const deliveredIds = new Set(this.delivered.map((e) => e.id));
     const undelivered = globalEntries.filter((e) => !deliveredIds.has(e.id));
     for (const e of undelivered) note('undelivered_by_group', e.id);
 
@@ -386,7 +421,7 @@ export class Checker {
 
     // Counted once per event (or entry), whichever streams show it.
     const strangers = new Set<string>();
-    const allEntries = [...this.reader.entries, ...[...typeEntries.values()].flat()];
+    const allEntries = [...this.delivered, ...[...typeEntries.values()].flat()];
     for (const e of allEntries) {
       if (!byId.has(e.eventId) && !strangers.has(e.eventId)) {
         strangers.add(e.eventId);
@@ -395,7 +430,7 @@ export class Checker {
     }
     const unexpected = strangers.size;
 
-    let order = this.reader.outOfOrder;
+    let order = this.readers.reduce((n, r) => n + r.outOfOrder, 0);
     if (order > 0) note('order_violations', `${order} deliveries with a stream id not above the previous one`);
     const regressions = new Set<string>();
     const checkEntityOrder = (label: string, list: StreamEntry[]) => {
@@ -410,7 +445,7 @@ export class Checker {
         last.set(e.entityId, Math.max(prev ?? 0, e.entityVersion));
       }
     };
-    checkEntityOrder('global', this.reader.entries);
+    checkEntityOrder('global', this.delivered);
     for (const [t, list] of typeEntries) checkEntityOrder(t, list);
     for (const [eventId, list] of delivered) {
       const ev = byId.get(eventId);
@@ -433,6 +468,7 @@ export class Checker {
     }
     if (this.pubsub.misrouted > 0) note('pubsub_misrouted', String(this.pubsub.misrouted));
 
+    for (const m of misplaced) note('misplaced', m);
     const unnamedDead = dead.filter((id) => !named.has(id));
     for (const id of unnamedDead) note('dead_letters', `${id} dead-lettered unexpectedly`);
 
@@ -450,13 +486,14 @@ export class Checker {
       settle_ms: settleMs,
       undelivered_by_group: undelivered.length,
       refused_appends: refusedAppends,
+      misplaced: misplaced.length,
       details,
     };
   }
 
   async stop(): Promise<void> {
     this.pubsub.stop();
-    await this.reader.stop();
+    await Promise.all(this.readers.map((r) => r.stop()));
   }
 }
 
@@ -464,7 +501,7 @@ export class Checker {
 export function summary(name: string, r: Report): string {
   return `[${name}] acknowledged=${r.acknowledged} events=${r.events} lost=${r.lost} duplicated=${r.duplicated} ` +
     `unexpected=${r.unexpected} order_violations=${r.order_violations} unseen=${r.unseen} dead_letters=${r.dead_letters} ` +
-    `pubsub_received=${r.pubsub_received} pubsub_duplicated=${r.pubsub_duplicated} refused_appends=${r.refused_appends} settle_ms=${r.settle_ms}`;
+    `pubsub_received=${r.pubsub_received} pubsub_duplicated=${r.pubsub_duplicated} refused_appends=${r.refused_appends} settle_ms=${r.settle_ms}${r.misplaced ? ` misplaced=${r.misplaced}` : ''}`;
 }
 
 /** Prints the figures, then asserts them: nothing lost, doubled, unexpected, reordered or stuck. */
@@ -474,9 +511,9 @@ export function expectClean(name: string, r: Report, opts: { deadLetters?: numbe
   expect(r.events, 'the scenario produced no events').toBeGreaterThan(0);
   expect({
     lost: r.lost, duplicated: r.duplicated, unexpected: r.unexpected, order_violations: r.order_violations,
-    unseen: r.unseen, dead_letters: r.dead_letters, pubsub_duplicated: r.pubsub_duplicated, undelivered_by_group: r.undelivered_by_group,
+    unseen: r.unseen, dead_letters: r.dead_letters, pubsub_duplicated: r.pubsub_duplicated, undelivered_by_group: r.undelivered_by_group, misplaced: r.misplaced,
   }, why).toEqual({
     lost: 0, duplicated: 0, unexpected: 0, order_violations: 0,
-    unseen: 0, dead_letters: opts.deadLetters ?? 0, pubsub_duplicated: 0, undelivered_by_group: 0,
+    unseen: 0, dead_letters: opts.deadLetters ?? 0, pubsub_duplicated: 0, undelivered_by_group: 0, misplaced: 0,
   });
 }

@@ -24,6 +24,8 @@ export interface ScenarioOptions {
   /** Extra environment for every worker (e.g. a short L01_RELAY_LOCK_MS). */
   workerEnv?: Env;
   apiEnv?: Env;
+  /** L01_RELAY_PARTITIONS for every process, and what the checker reads (default 1). */
+  partitions?: number;
 }
 
 export interface Scenario {
@@ -47,13 +49,13 @@ export interface Scenario {
 
 export async function startScenario(o: ScenarioOptions): Promise<Scenario> {
   const [redis, db] = await Promise.all([startRedis(), o.postgres === 'shared' ? sharedDatabase() : startPostgres()]);
-  const env: Env = { DATABASE_URL: db.url, REDIS_URL: redis.url };
+  const env: Env = { DATABASE_URL: db.url, REDIS_URL: redis.url, ...(o.partitions ? { L01_RELAY_PARTITIONS: String(o.partitions) } : {}) };
   const workerEnv = { ...env, ...o.workerEnv };
   const [api, ...workers] = await Promise.all([
     startApi({ ...env, ...o.apiEnv }),
     ...Array.from({ length: o.workers ?? 1 }, () => startWorker(workerEnv)),
   ]);
-  const checker = await new Checker({ databaseUrl: db.url, redisUrl: redis.url }).start();
+  const checker = await new Checker({ databaseUrl: db.url, redisUrl: redis.url, partitions: o.partitions }).start();
   const all: Service[] = [api!, ...workers];
   let failed = false;
   onTestFailed(() => {
