@@ -105,20 +105,17 @@ if (redis instanceof Cluster) redis.on('-node', requestAudit);
 const watching = watchRedis({
   redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: requestAudit,
 }, stop.signal);
-// With partitions, the workers share them out (outbox/partitions.ts); with one, every worker stands by for it.
-const leases = count > 1
-  ? new PartitionLeases({ url: config.DATABASE_URL, count, log, retryMs: 1000, orphanMs: 5000, stop: stop.signal })
-  : null;
+// The workers share the partitions out (outbox/partitions.ts); with one, each worker's share is
+// it, so every worker stands by for it as before.
+const leases = new PartitionLeases({ url: config.DATABASE_URL, count, log, retryMs: 1000, orphanMs: 5000, stop: stop.signal });
 const leading = Promise.all([
-  leases?.run(),
+  leases.run(),
   ...relays.map(({ partition, relay, trimmer }) => runAsLeader(
     {
       url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal, partition,
-      ...(leases ? {
-        mayLead: () => leases.mayLead(partition.index),
-        onMiss: () => leases.missed(partition.index),
-        onTerm: (release: (() => void) | null) => leases.term(partition.index, release),
-      } : {}),
+      mayLead: () => leases.mayLead(partition.index),
+      onMiss: () => leases.missed(partition.index),
+      onTerm: (release) => leases.term(partition.index, release),
     },
     (ctx) => Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]).then(() => undefined),
   )),

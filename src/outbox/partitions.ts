@@ -13,9 +13,14 @@
  *   connections, so its locks, at once, and the others' shares grow to cover them.
  * - A partition nobody has led for `orphanMs` may be taken whatever the share (a worker
  *   counted as a member but unable to lead must not leave it idle).
- * - Workers configured with another partition count are seen (a member lock of another
- *   count): this worker then leads nothing and says why, since two partitionings at once
- *   would publish the same events into two sets of streams.
+ * - Workers configured with another partition count are seen (a member or leader lock of
+ *   another count): two partitionings at once would publish the same events into two sets
+ *   of streams. A worker takes no partition while another count leads, nor, while its own
+ *   count leads nothing yet, while another count's workers are members: a misconfigured
+ *   newcomer refuses (and says why) while the running workers go on; two counts started
+ *   together both wait for the operator. Once every worker of the old count is gone, the
+ *   new count takes over (a change of L01_RELAY_PARTITIONS: stop all workers, start them
+ *   with the new count).
  *
  * Nothing here is needed for correctness: two leaders of one partition cannot happen (the
  * lock), and a partition changing hands re-publishes at most its batch in flight, which
@@ -42,10 +47,12 @@ export interface PartitionLeasesOptions {
   stop: AbortSignal;
 }
 
-/** What one look at pg_locks found: the live workers of this count, of other counts, and which partitions are led. */
+/** What one look at pg_locks found: the live workers and leaders of this count and of others. */
 interface Survey {
   members: number;
-  others: number;
+  otherMembers: number;
+  otherLeaders: number;
+  /** This count's partitions that have a leader (any worker's). */
   led: Set<number>;
 }
 
@@ -119,16 +126,16 @@ export class PartitionLeases {
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [String(RELAY_LOCK_KEY), String(MEMBER_LOCK)],
     );
-    const survey: Survey = { members: 0, others: 0, led: new Set() };
+    const survey: Survey = { members: 0, otherMembers: 0, otherLeaders: 0, led: new Set() };
     for (const r of rows) {
       const classid = Number(r.classid);
       if (Number(r.objid) === MEMBER_LOCK) {
         if (classid === this.o.count) survey.members++;
-        else survey.others++;
+        else survey.otherMembers++;
       } else {
         const p = partitionOfLock(classid, this.o.count);
         if (p !== null) survey.led.add(p);
-        else survey.others++; // a leader of another partition count
+        else survey.otherLeaders++;
       }
     }
     return survey;
@@ -140,13 +147,15 @@ export class PartitionLeases {
       if (s.led.has(p.index)) this.freeSince.delete(p.index);
       else if (!this.freeSince.has(p.index)) this.freeSince.set(p.index, now);
     }
-    const conflict = s.others > 0;
+    const conflict = s.otherLeaders > 0 || (s.otherMembers > 0 && s.led.size === 0);
     if (conflict && !this.conflict) {
-      this.o.log.error({ partitions: this.o.count }, 'relay workers with another L01_RELAY_PARTITIONS are running: this worker leads no partition until they stop (every worker must use the same count)');
+      this.o.log.error({ partitions: this.o.count, otherLeaders: s.otherLeaders, otherWorkers: s.otherMembers },
+        'relay workers with another L01_RELAY_PARTITIONS are running: this worker takes no partition while they do (every worker must use the same count)');
     }
     this.conflict = conflict;
     this.share = Math.ceil(this.o.count / Math.max(1, s.members));
-    if (conflict) {
+    if (s.otherLeaders > 0) {
+      // Two partitionings are leading at once (started together): neither may go on.
       for (const release of this.held.values()) release();
       return;
     }
