@@ -19,6 +19,7 @@ import { RssSampler } from './lib/rss.js';
 import { describeMachine, writeLatest, writeResultsMd, type Run } from './lib/summary.js';
 import { textTable } from './lib/table.js';
 import { memory } from './memory.js';
+import { partitions } from './partitions.js';
 import { reads } from './reads.js';
 import { relayDrain } from './relay-drain.js';
 import { writePath } from './write-path.js';
@@ -27,6 +28,7 @@ const RUNNERS: Record<BenchName, { title: string; run: (ctx: RunContext) => Prom
   write: { title: 'write path', run: writePath },
   latency: { title: 'end-to-end latency', run: latency },
   drain: { title: 'relay drain', run: relayDrain },
+  partitions: { title: 'relay partitions', run: partitions },
   reads: { title: 'reads, small vs large event log', run: reads },
   memory: { title: 'memory', run: memory },
 };

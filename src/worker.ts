@@ -1,7 +1,7 @@
 /**
- * The relay worker process: `npm run start:worker`. Every worker runs a BullMQ publisher;
- * the one holding a partition's advisory lock also runs that partition's relay, which
- * feeds it (L01_RELAY_PARTITIONS; one by default). The composition root of the relay:
+ * The relay worker process: `npm run start:worker`. The one holding a partition's advisory
+ * lock runs that partition's relay, which feeds BullMQ publishers (L01_RELAY_PARTITIONS; one
+ * by default, where every worker runs a publisher of the one queue). The composition root of the relay:
  * outbox/ is its Postgres side (claim, complete, dead letters, leadership, partitions,
  * wake-up), workers/ its BullMQ side (queue, publish job, Lua, retention).
  */
@@ -12,7 +12,7 @@ import { createPool } from './db/pool.js';
 import { startProcess } from './entry.js';
 import { BatchHandoff } from './outbox/batches.js';
 import { StreamHealer } from './outbox/healing.js';
-import { runAsLeader } from './outbox/leadership.js';
+import { runAsLeader, type LeaderContext } from './outbox/leadership.js';
 import { PartitionLeases } from './outbox/partitions.js';
 import { Relay } from './outbox/relay.js';
 import { createRedis } from './redis.js';
@@ -22,7 +22,7 @@ import { createWorkerMetrics } from './workers/metrics.js';
 import { startMetricsServer } from './workers/metrics-server.js';
 import { createJobRunner } from './workers/publish-job.js';
 import { createPublishProcessor } from './workers/publisher.js';
-import { createPublishQueue, createPublishWorker, createQueueEvents } from './workers/queue.js';
+import { createPublishQueue, createPublishWorker, createQueueEvents, PUBLISH_QUEUE, publishQueueName } from './workers/queue.js';
 import { checkRedisPolicy } from './workers/redis-policy.js';
 import { watchRedis } from './workers/redis-watch.js';
 import { StreamTrimmer } from './workers/retention.js';
@@ -40,33 +40,43 @@ const legacy = names.legacyChannel !== '';
 // (both shapes) while the original's channel is on.
 const bounds = { bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 1)), maxMessageBytes: config.L01_MAX_MESSAGE_BYTES };
 const batches = new BatchHandoff(db, legacy, bounds);
-const worker = createPublishWorker({ ...config, concurrency: config.L01_RELAY_PARTITIONS }, createPublishProcessor({
+const processor = createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
   ack: { replicas: config.L01_REDIS_WAIT_REPLICAS, timeoutMs: config.L01_REDIS_WAIT_TIMEOUT_MS },
-}));
-const queue = createPublishQueue(config);
-const queueEvents = createQueueEvents(config);
+});
+const metrics = createWorkerMetrics();
 // BullMQ reconnects by itself; its connection errors are expected while Redis is away.
 const quiet = (component: string) => (err: Error) => log.debug({ err: err.message, component }, 'bullmq connection error');
-worker.on('error', quiet('worker'));
-queue.on('error', quiet('queue'));
-queueEvents.on('error', quiet('queue-events'));
 
-const metrics = createWorkerMetrics();
-// An UnrecoverableError (an event failing on its own) is not retried, whatever attempts are left.
-worker.on('failed', (job, err) => metrics.attemptFailed(job !== undefined && err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)));
+/** A BullMQ worker on a publish queue, running `processor`. */
+function publisher(name: string) {
+  const w = createPublishWorker(config, processor, name);
+  w.on('error', quiet('worker'));
+  // An UnrecoverableError (an event failing on its own) is not retried, whatever attempts are left.
+  w.on('failed', (job, err) => metrics.attemptFailed(job !== undefined && err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)));
+  return w;
+}
+const count = config.L01_RELAY_PARTITIONS;
+// One partition: one queue whose jobs any worker's publisher takes (a standby's too). More:
+// a queue per partition, taken only by the partition leader's own publisher (started with
+// its term, below), so its batches never travel through the outbox a second time.
+const sharedPublisher = count === 1 ? publisher(PUBLISH_QUEUE) : null;
 const metricsServer = config.L01_WORKER_METRICS_PORT > 0
   ? await startMetricsServer({ registry: metrics.registry, host: config.L01_WORKER_METRICS_HOST, port: config.L01_WORKER_METRICS_PORT, log })
   : null;
 
 const stop = new AbortController();
 const retention = { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN };
-const count = config.L01_RELAY_PARTITIONS;
 
 /** One partition's relay, its healer and its retention, over the partition's streams. */
 function partitionRelay(partition: Partition) {
   const own = partitionNames(names, partition);
   const plog = count === 1 ? log : log.child({ partition: partition.index });
+  const queueName = publishQueueName(partition);
+  const queue = createPublishQueue(config, queueName);
+  const queueEvents = createQueueEvents(config, queueName);
+  queue.on('error', quiet('queue'));
+  queueEvents.on('error', quiet('queue-events'));
   const healer = new StreamHealer({
     db, redis, names: own, partition, log: plog, batchSize: config.L01_RELAY_BATCH_SIZE, bounds, retention, metrics: metrics.healing,
   });
@@ -93,7 +103,16 @@ function partitionRelay(partition: Partition) {
     onTrim: metrics.trimmed,
     onError: metrics.trimFailed,
   });
-  return { partition, relay, trimmer };
+  /** While this process leads the partition: its relay, its retention and (with partitions) its publisher. */
+  async function lead(ctx: LeaderContext): Promise<void> {
+    const own = sharedPublisher ? null : publisher(queueName);
+    try {
+      await Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]);
+    } finally {
+      await own?.close();
+    }
+  }
+  return { partition, relay, lead, close: () => Promise.allSettled([queue.close(), queueEvents.close()]) };
 }
 const relays = partitionsOf(count).map(partitionRelay);
 const requestAudit = () => relays.forEach((r) => r.relay.requestAudit());
@@ -110,14 +129,14 @@ const watching = watchRedis({
 const leases = new PartitionLeases({ url: config.DATABASE_URL, count, log, retryMs: 1000, orphanMs: 5000, stop: stop.signal });
 const leading = Promise.all([
   leases.run(),
-  ...relays.map(({ partition, relay, trimmer }) => runAsLeader(
+  ...relays.map(({ partition, lead }) => runAsLeader(
     {
       url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal, partition,
       mayLead: () => leases.mayLead(partition.index),
       onMiss: () => leases.missed(partition.index),
       onTerm: (release) => leases.term(partition.index, release),
     },
-    (ctx) => Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]).then(() => undefined),
+    lead,
   )),
 ]);
 
@@ -128,8 +147,8 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   // Stop claiming first; a batch in flight either completes or stays in the outbox for the next leader.
   stop.abort();
   await Promise.all([leading, watching]);
-  await worker.close();
-  await Promise.allSettled([queue.close(), queueEvents.close(), db.end(), redis.quit(), metricsServer?.close()]);
+  await sharedPublisher?.close();
+  await Promise.allSettled([...relays.map((r) => r.close()), db.end(), redis.quit(), metricsServer?.close()]);
   await tracing.shutdown();
 });
 log.info('worker started');

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 
-export const BENCHES = ['write', 'latency', 'drain', 'reads', 'memory'] as const;
+export const BENCHES = ['write', 'latency', 'drain', 'partitions', 'reads', 'memory'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 export interface Sizes {

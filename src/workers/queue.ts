@@ -15,6 +15,14 @@ import type { Behind, StreamFloors } from './publish.js';
 
 export const PUBLISH_QUEUE = 'publish';
 
+/**
+ * The queue of a relay partition: `publish` with one partition (every worker's publisher
+ * takes its jobs), `publish-p2` with more, whose jobs only the partition leader's own
+ * process takes (worker.ts): the batch is then always in its memory (outbox/batches.ts),
+ * never read back from the outbox by another process.
+ */
+export const publishQueueName = (p: Partition): string => (p.count === 1 ? PUBLISH_QUEUE : `${PUBLISH_QUEUE}-p${p.index}`);
+
 /** One batch, named by its outbox keys: the rows after `after` up to and including `last` (outbox/batches.ts). */
 export interface PublishJob {
   after: EntryId;
@@ -58,8 +66,8 @@ export function bullConnection(config: QueueConfig): RedisClient {
 
 const prefix = (config: QueueConfig) => `${config.L01_REDIS_PREFIX}bull`;
 
-export function createPublishQueue(config: QueueConfig) {
-  return new Queue<PublishJob, PublishResult>(PUBLISH_QUEUE, {
+export function createPublishQueue(config: QueueConfig, name = PUBLISH_QUEUE) {
+  return new Queue<PublishJob, PublishResult>(name, {
     connection: bullConnection(config),
     prefix: prefix(config),
     defaultJobOptions: {
@@ -71,16 +79,15 @@ export function createPublishQueue(config: QueueConfig) {
   });
 }
 
-export function createQueueEvents(config: QueueConfig) {
-  return new QueueEvents(PUBLISH_QUEUE, { connection: bullConnection(config), prefix: prefix(config) });
+export function createQueueEvents(config: QueueConfig, name = PUBLISH_QUEUE) {
+  return new QueueEvents(name, { connection: bullConnection(config), prefix: prefix(config) });
 }
 
-/** `concurrency`: jobs run at once, one per relay partition (each partition has one in flight). */
-export function createPublishWorker(config: QueueConfig & { concurrency?: number }, processor: Processor<PublishJob, PublishResult>) {
-  return new Worker<PublishJob, PublishResult>(PUBLISH_QUEUE, processor, {
+export function createPublishWorker(config: QueueConfig, processor: Processor<PublishJob, PublishResult>, name = PUBLISH_QUEUE) {
+  return new Worker<PublishJob, PublishResult>(name, processor, {
     connection: bullConnection(config),
     prefix: prefix(config),
-    concurrency: config.concurrency ?? 1,
+    concurrency: 1,
     lockDuration: config.L01_RELAY_LOCK_MS,
     // A stall is a dead or frozen publisher, never the event's fault: always hand it on.
     maxStalledCount: 1_000_000,
