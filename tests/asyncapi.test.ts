@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { asyncApiDocument, eventTypesOf } from '../src/api/asyncapi.js';
 import { entities } from '../src/db/entities/index.js';
-import { globalStream } from '../src/wire/names.js';
+import { globalStream, partitionedStreamKeys } from '../src/wire/names.js';
 import { useTestApp } from './helpers/app.js';
 import { AUTH, client } from './helpers/http.js';
 import { nextStatus, Samples } from './helpers/samples.js';
@@ -75,6 +75,16 @@ describe('the AsyncAPI document', () => {
       for (const p of path) node = node?.[p];
       expect(node, r).toBeDefined();
     }
+  });
+
+  it('with relay partitions, lists every partition\'s streams by their keys, and no unpartitioned one', () => {
+    const P = 3;
+    const addresses = Object.values((asyncApiDocument(names, { partitions: P }) as Json).channels as Json).map((c) => c.address as string);
+    for (const key of partitionedStreamKeys(names, entities.map((e) => e.singular), P)) expect(addresses).toContain(key);
+    expect(addresses).not.toContain(`${prefix}stream:events`);
+    expect(addresses.filter((a) => a.includes('stream:events'))).toHaveLength(P * (entities.length + 1));
+    // The channels are not partitioned.
+    expect(addresses).toContain(`${prefix}events:agent_created`);
   });
 
   it('validates every message the relay publishes for every entity, create to delete', async () => {

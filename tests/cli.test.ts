@@ -13,7 +13,8 @@ import { entityByTable } from '../src/db/entities/index.js';
 import { applyChange } from '../src/db/write.js';
 import { claimBatch, deadLetter } from '../src/outbox/sql.js';
 import { ZERO_ENTRY } from '../src/wire/entry-id.js';
-import { globalStream } from '../src/wire/names.js';
+import { entityStream, globalStream, partitionNames, partitionStreamKeys } from '../src/wire/names.js';
+import { partitionOf } from '../src/wire/partition.js';
 import { writeHistory } from './cli.history.js';
 import { dropDatabase, databaseUrl, useTestDatabase } from './helpers/database.js';
 import { deleteKeys, waitFor } from './consumer.support.js';
@@ -220,5 +221,66 @@ describe('with a relay worker running', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`#\\d+  agent_created  agent ${agent.id} v1  name="Tailed"`));
     expect(stdout).not.toContain('goal_created');
+  });
+});
+
+describe('with relay partitions (L01_RELAY_PARTITIONS=3)', () => {
+  const P = 3;
+  const parts = { L01_RELAY_PARTITIONS: String(P) };
+  const own = (index: number) => partitionNames({ prefix, channelPrefix: prefix }, { index, count: P });
+
+  beforeAll(async () => {
+    // Every worker must be given the same count: the single-partition one goes first.
+    if (worker && worker.exitCode === null) {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+    worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { env: env(parts), stdio: 'ignore' });
+    await waitFor(async () => (await db.query('SELECT 1 FROM outbox')).rowCount === 0, 45_000, 'the partitioned relay to drain the outbox');
+  });
+
+  it('replay --stream: each event appended to its own partition\'s global and entity streams, fresh ids', async () => {
+    // The shortest run of consecutive events from position 20 on that touches every partition.
+    const { rows } = await db.query<{ position: string; entity_id: string; entity_type: string }>(
+      'SELECT position, entity_id, entity_type FROM events WHERE position >= 20 ORDER BY position LIMIT 100');
+    const seen = new Set<number>();
+    const range = rows.slice(0, rows.findIndex((r) => seen.add(partitionOf(r.entity_id, P)).size === P) + 1);
+    expect(new Set(range.map((r) => partitionOf(r.entity_id, P))).size).toBe(P);
+    const r = await l01(['replay', '--from', range[0]!.position, '--to', range.at(-1)!.position, '--stream'], parts);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(`appended ${range.length} events to the streams (marked replayed; pub/sub not notified)`);
+    const entries = async (key: string) => (await redis.xrange(key, '-', '+')).map(([id, f]) => ({ id, ...JSON.parse(f[3]!) }));
+    const globals = await Promise.all([0, 1, 2].map((i) => entries(globalStream(own(i)))));
+    const replayed = globals.map((g) => g.filter((e) => e.replayed && range.some((x) => Number(x.position) === e.position)));
+    const xid = replayed.flat()[0]!.id.split('-')[0];
+    for (const [i, g] of replayed.entries()) {
+      const mine = range.filter((x) => partitionOf(x.entity_id, P) === i);
+      expect(g.map((e) => [e.id, e.entity_id]), `partition ${i}`).toEqual(mine.map((x) => [`${xid}-${x.position}`, x.entity_id]));
+      for (const x of mine) {
+        const inEntity = await entries(entityStream(own(i), x.entity_type));
+        expect(inEntity.some((e) => e.id === `${xid}-${x.position}` && e.replayed), `${x.entity_type} stream of partition ${i}`).toBe(true);
+      }
+    }
+  });
+
+  it('tail --stream prints the events of every partition', async () => {
+    const tail = spawn(process.execPath, ['bin/l01.js', 'tail', '--stream', '--type', 'agent_created'], { env: env(parts) });
+    let stdout = '';
+    let stderr = '';
+    tail.stdout.on('data', (d) => (stdout += d));
+    tail.stderr.on('data', (d) => (stderr += d));
+    await waitFor(() => stderr.includes('tailing stream'), 20_000, 'tail to start');
+    expect(stderr).toContain(partitionStreamKeys('global', prefix, P).join(', '));
+    // Agents until every partition has one (ids are the database's: random).
+    const agents: Array<{ id: string }> = [];
+    while (new Set(agents.map((a) => partitionOf(a.id, P))).size < P) {
+      agents.push((await create('agents', { name: 'Tailed', agent_type: 'cli', status: 'active', capabilities: [], configuration: {} })) as { id: string });
+    }
+    await db.query('NOTIFY l01_outbox');
+    await waitFor(() => agents.every((a) => stdout.includes(a.id)), 20_000, 'a line for the agent of every partition');
+    tail.kill('SIGINT');
+    const [code] = await once(tail, 'exit');
+    expect(code).toBe(0);
+    for (const a of agents) expect(stdout).toMatch(new RegExp(`#\\d+  agent_created  agent ${a.id} v1`));
   });
 });

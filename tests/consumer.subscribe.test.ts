@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { subscribeEvents, type L01Event, type MessageContext } from '../src/consumer/index.js';
-import { deleteKeys, publish, testNames, waitFor } from './consumer.support.js';
+import { deleteKeys, entityIn, publish, publishPartitioned, testNames, waitFor } from './consumer.support.js';
 
 const names = testNames();
 let redis: Redis;
@@ -62,5 +62,37 @@ describe('subscribeEvents', () => {
 
     expect(got.map(({ e }) => e.event_id)).toEqual([before[0]!, during[0]!, during[2]!, after[0]!].map((x) => x.event_id));
     expect(got.map(({ ctx }) => ctx.caughtUp)).toEqual([false, true, true, false]);
+  });
+
+  it('with relay partitions, catches up from every partition\'s global stream (a mark each), without duplicates', async () => {
+    const P = 3;
+    const connectionName = `l01-test-sub-${randomBytes(4).toString('hex')}`;
+    const got: Array<{ e: L01Event; ctx: MessageContext }> = [];
+    const sub = subscribeEvents({
+      url: inject('redisUrl'),
+      channelPrefix: names.channelPrefix,
+      patterns: ['goal_*'],
+      catchUp: { prefix: names.prefix, partitions: P, checkpointMs: 50 },
+      redisOptions: { connectionName, retryStrategy: () => 600 },
+      onMessage: (e, ctx) => void got.push({ e, ctx }),
+    });
+    await sub.ready;
+    const inEach = (type: string) => Array.from({ length: P }, (_, i) => ({ type, entityId: entityIn(i, P) }));
+    const before = await publishPartitioned(redis, names, P, inEach('goal_created'));
+    await waitFor(() => got.length === P);
+    await new Promise((r) => setTimeout(r, 150)); // a checkpoint or two
+
+    await killSubscriber(connectionName);
+    const during = await publishPartitioned(redis, names, P, [...inEach('goal_updated'), { type: 'agent_created', entityId: entityIn(1, P) }]);
+    await waitFor(() => sub.reconnects === 1, 10_000, 'the re-subscription');
+    const after = await publishPartitioned(redis, names, P, inEach('goal_completed'));
+    await waitFor(() => got.length === 3 * P, 10_000, `${3 * P} goal events`);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more (no duplicates) arrives
+    await sub.close();
+
+    const missed = during.filter((d) => d.event_type === 'goal_updated');
+    expect(got.map(({ e }) => e.event_id).sort()).toEqual([...before, ...missed, ...after].map((x) => x.event_id).sort());
+    expect(got.filter(({ ctx }) => ctx.caughtUp).map(({ e }) => e.event_id).sort()).toEqual(missed.map((x) => x.event_id).sort());
+    expect(new Set(missed.map((m) => m.partition)).size).toBe(P);
   });
 });

@@ -1,7 +1,8 @@
 /** Shared by the consumer tests: a private key prefix on the shared Redis, and events published as the relay does. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { WireNames as StreamNames } from '../src/wire/names.js';
+import { partitionNames, type WireNames as StreamNames } from '../src/wire/names.js';
+import { partitionOf } from '../src/wire/partition.js';
+import type { RedisClient } from '../src/redis.js';
 import { publishEvents } from '../src/workers/publish.js';
 
 export function testNames(): StreamNames {
@@ -13,7 +14,7 @@ export { deleteKeys } from './helpers/redis-keys.js';
 
 let position = 0;
 /** Publishes events through the relay's own publish script, with increasing stream ids. */
-export async function publish(redis: Redis, names: StreamNames, events: Array<{ type: string; entityType?: string; entityId?: string; version?: number }>) {
+export async function publish(redis: RedisClient, names: StreamNames, events: Array<{ type: string; entityType?: string; entityId?: string; version?: number }>) {
   const out = events.map((e) => {
     const pos = ++position;
     const entityType = e.entityType ?? e.type.replace(/_[a-z]+$/, '');
@@ -26,6 +27,30 @@ export async function publish(redis: Redis, names: StreamNames, events: Array<{ 
   const status = await publishEvents(redis, names, out);
   if (status.some((s) => s !== 1)) throw new Error(`publish statuses ${status}`);
   return out.map((o) => ({ id: o.id, ...o.event }));
+}
+
+/** An entity id that relay partition `index` of `count` holds (wire/partition.ts). */
+export function entityIn(index: number, count: number): string {
+  for (;;) {
+    const id = randomUUID();
+    if (partitionOf(id, count) === index) return id;
+  }
+}
+
+/**
+ * Publishes each event to its entity's partition of `count`, as that partition's relay would
+ * (its streams under the partition prefix), one call per event so the ids keep the given order.
+ */
+export async function publishPartitioned(
+  redis: RedisClient, names: StreamNames, count: number, events: Array<{ type: string; entityType?: string; entityId: string; version?: number }>,
+) {
+  const out = [];
+  for (const e of events) {
+    const partition = partitionOf(e.entityId, count);
+    const [sent] = await publish(redis, partitionNames(names, { index: partition, count }), [e]);
+    out.push({ ...sent!, partition });
+  }
+  return out;
 }
 
 export const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition') => {

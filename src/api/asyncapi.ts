@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { entities } from '../db/entities/index.js';
 import type { Entity } from '../db/entity.js';
-import { channelName, entityStream, globalStream, legacyChannel, type WireNames } from '../wire/names.js';
+import { channelName, entityStream, globalStream, legacyChannel, partitionNames, partitionsOf, type Partition, type WireNames } from '../wire/names.js';
 import { entitySchemas } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -98,7 +98,13 @@ export interface AsyncApiDocument extends Json {
   channels: Record<string, Json>;
 }
 
-export function asyncApiDocument(names: WireNames, version = '0.1.0'): AsyncApiDocument {
+/**
+ * `partitions`: the relay's L01_RELAY_PARTITIONS. With more than one, every partition's
+ * streams are listed by their real keys (`l01:p0:stream:events`, …), not a key pattern: the
+ * count is a deployment setting like the prefix, which the addresses already carry, and a
+ * reader (or a validator, as tests/asyncapi.test.ts) finds each key it reads by its address.
+ */
+export function asyncApiDocument(names: WireNames, { version = '0.1.0', partitions = 1 }: { version?: string; partitions?: number } = {}): AsyncApiDocument {
   const messages: Record<string, Json> = {};
   const schemas: Record<string, Json> = {};
   const channels: Record<string, Json> = {};
@@ -109,6 +115,9 @@ export function asyncApiDocument(names: WireNames, version = '0.1.0'): AsyncApiD
     operations[`publish_${id}`] = { action: 'send', channel: { $ref: `#/channels/${id}` }, messages: messageNames.map((m) => ({ $ref: `#/channels/${id}/messages/${m}` })) };
   };
 
+  // Each relay partition's streams; with one partition, the wire contract's keys.
+  const parts = partitionsOf(partitions).map((p) => [p, partitionNames(names, p)] as const);
+  const inPartition = (p: Partition) => (partitions > 1 ? ` of relay partition ${p.index} of ${partitions} (the entities whose l01_shard(entity_id) mod ${partitions} is ${p.index}; order per partition, none across)` : '');
   const all: string[] = [];
   for (const entity of entities) {
     const types = eventTypesOf(entity);
@@ -117,13 +126,17 @@ export function asyncApiDocument(names: WireNames, version = '0.1.0'): AsyncApiD
       messages[t] = { name: t, title: t, contentType: 'application/json', payload: ref('schemas', t) };
       addChannel(channelName(t, names.channelPrefix), `Every ${t} event, as it is published (fire-and-forget).`, [t]);
     }
-    addChannel(entityStream(names, entity.singular), `Redis stream of the ${entity.singular} events, in commit-safe order; each entry's \`data\` field is the message, \`event_type\` its type, its id \`<transaction_id>-<position>\`.`, types);
+    for (const [p, own] of parts) {
+      addChannel(entityStream(own, entity.singular), `Redis stream of the ${entity.singular} events${inPartition(p)}, in commit-safe order; each entry's \`data\` field is the message, \`event_type\` its type, its id \`<transaction_id>-<position>\`.`, types);
+    }
     all.push(...types);
   }
   schemas.appended_event = APPENDED;
   messages.appended_event = { name: 'appended_event', title: 'An event a caller appended (POST /events)', contentType: 'application/json', payload: ref('schemas', 'appended_event') };
-  addChannel(globalStream(names), 'Redis stream of every event, in global commit-safe order (entries as in the entity streams).', [...all, 'appended_event']);
-  addChannel(channelName('{eventType}', names.channelPrefix), "The channel of an event a caller appended (POST /events), named by the caller's own type; its stream is `<prefix>stream:events:domain:<aggregate_type>`.", ['appended_event'], {
+  for (const [p, own] of parts) {
+    addChannel(globalStream(own), `Redis stream of every event${inPartition(p)}, in ${partitions > 1 ? "the partition's" : 'global'} commit-safe order (entries as in the entity streams).`, [...all, 'appended_event']);
+  }
+  addChannel(channelName('{eventType}', names.channelPrefix), "The channel of an event a caller appended (POST /events), named by the caller's own type; its stream is `<prefix>stream:events:domain:<aggregate_type>` (in each partition, under the partition's prefix).", ['appended_event'], {
     eventType: { description: 'The event type the caller gave (e.g. l12.service_invoked).' },
   });
   const legacy = legacyChannel(names);

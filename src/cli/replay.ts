@@ -19,6 +19,9 @@
  *   outbox holds nothing below X (everything older is published), appends, then commits.
  *   While X is open the relay publishes nothing newer (it reads below the snapshot xmin),
  *   so nothing can land between. The relay is held back for the length of the append.
+ *   With relay partitions, each event goes to its entity's partition's streams (its
+ *   partition is `partitionOf(entity_id)`, the `l01_shard` the outbox row would carry): the
+ *   fence holds for every partition's relay alike, all reading below the same xmin.
  */
 import type { RedisClient } from '../redis.js';
 import type pg from 'pg';
@@ -27,7 +30,8 @@ import { wakeRelay } from '../outbox/signal.js';
 import { CLAIMED_COLUMNS, type ClaimedEvent } from '../outbox/sql.js';
 import { sleep } from '../lib/time.js';
 import { entryFields } from '../wire/message.js';
-import { entityStream, globalStream, type WireNames } from '../wire/names.js';
+import { entityStream, globalStream, partitionNames, type WireNames } from '../wire/names.js';
+import { partitionOf } from '../wire/partition.js';
 
 export interface Range {
   from: number;
@@ -52,6 +56,8 @@ const PAGE = 1000;
 export interface StreamReplayOptions {
   /** Give up waiting for the fence after this long, ms. */
   waitMs: number;
+  /** The relay's partition count (L01_RELAY_PARTITIONS): each event goes to its entity's partition's streams. Default 1. */
+  partitions?: number;
   onStart?: (total: number) => void;
   onProgress?: (done: number) => void;
 }
@@ -76,8 +82,9 @@ async function awaitFence(db: pg.ClientBase, waitMs: number): Promise<string> {
   }
 }
 
-/** XADDs the range to the global and entity streams with ids `<X>-<position>`; returns how many. */
+/** XADDs the range to the global and entity streams of each event's partition with ids `<X>-<position>`; returns how many. */
 export async function replayToStreams(db: pg.ClientBase, redis: RedisClient, names: WireNames, range: Range, o: StreamReplayOptions): Promise<number> {
+  const partitions = o.partitions ?? 1;
   await db.query('BEGIN');
   try {
     const xid = await awaitFence(db, o.waitMs);
@@ -97,13 +104,20 @@ export async function replayToStreams(db: pg.ClientBase, redis: RedisClient, nam
         [after, range.to ?? null, xid],
       );
       if (rows.length === 0) break;
-      const batch = redis.pipeline();
-      for (const event of rows.map((e) => toOutgoing(e))) {
+      // Each event to its entity's partition's streams, one pipeline per partition: in a
+      // Redis Cluster each partition's streams are in a slot of their own (wire/names.ts).
+      const batches = new Map<number, ReturnType<RedisClient['pipeline']>>();
+      for (const row of rows) {
+        const partition = partitionOf(row.entity_id, partitions);
+        const own = partitionNames(names, { index: partition, count: partitions });
+        const event = toOutgoing(row);
         const fields = entryFields(event.eventType, event.message);
-        batch.xadd(globalStream(names), event.id, ...fields);
-        batch.xadd(entityStream(names, event.entityType), event.id, ...fields);
+        const batch = batches.get(partition) ?? batches.set(partition, redis.pipeline()).get(partition)!;
+        batch.xadd(globalStream(own), event.id, ...fields);
+        batch.xadd(entityStream(own, event.entityType), event.id, ...fields);
       }
-      const failed = (await batch.exec())?.find(([err]) => err);
+      const results = await Promise.all([...batches.values()].map((b) => b.exec()));
+      const failed = results.flatMap((r) => r ?? []).find(([err]) => err);
       if (failed) throw new Error(`appending to the streams failed: ${failed[0]!.message}`);
       done += rows.length;
       o.onProgress?.(done);

@@ -6,5 +6,6 @@ export { consumeStream, ensureGroup, type ConsumeStreamOptions, type ConsumerSta
 export { eventTypeMatcher, redisGlobMatch } from './patterns.js';
 export { compareEntryIds, parseEntryId, type EntryId } from '../wire/entry-id.js';
 export { MalformedEntryError, messageTraceContext, parseEntry, parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
-export { channelName, deadLetterStreamKey, DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, streamKey, type StreamName } from '../wire/names.js';
+export { channelName, deadLetterStreamKey, DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, partitionStreamKeys, streamKey, type StreamName } from '../wire/names.js';
+export { partitionOf } from '../wire/partition.js';
 export { subscribeEvents, type MessageContext, type SubscribeOptions, type Subscription } from './subscribe.js';

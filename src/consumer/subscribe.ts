@@ -20,11 +20,21 @@
  * the master of the global stream's slot, the node that runs publish.lua, so the argument
  * above holds unchanged (slot-owner.ts says why and how it follows a failover); the reader
  * is a cluster client.
+ *
+ * With relay partitions (`catchUp.partitions`, the relay's L01_RELAY_PARTITIONS), each
+ * partition has its own global stream, written by its own publish.lua calls, so there is a
+ * mark per partition, and a message counts toward its entity's partition (wire/partition.ts).
+ * On a standalone Redis one subscriber connection serves every partition's mark: one server
+ * runs every script. In a Cluster each partition's stream has its own slot, on whichever
+ * master holds it, so the argument holds only on that master: one subscriber per partition,
+ * on its stream's master, which delivers (and marks) only its own partition's messages, and
+ * ignores the rest (they reach it too, as every PUBLISH reaches every node).
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { openRedis, parseNode } from '../redis.js';
 import { parseMessage, type L01Event, type RawEntry } from '../wire/message.js';
-import { channelName, DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, streamKey } from '../wire/names.js';
+import { channelName, DEFAULT_CLUSTER_PREFIX, DEFAULT_PREFIX, partitionStreamKeys } from '../wire/names.js';
+import { partitionOf } from '../wire/partition.js';
 import { MarkTracker } from './mark.js';
 import { processInSpan } from './trace.js';
 import { eventTypeMatcher } from './patterns.js';
@@ -46,8 +56,8 @@ export interface SubscribeOptions {
   /** Event-type globs: `['agent_created']`, `['goal_*']`. Default `['*']`. */
   patterns?: string[];
   onMessage: (event: L01Event, ctx: MessageContext) => void | Promise<void>;
-  /** Fill reconnect gaps from the global stream. */
-  catchUp?: boolean | { prefix?: string; checkpointMs?: number };
+  /** Fill reconnect gaps from the global stream (of every partition: `partitions`, the relay's L01_RELAY_PARTITIONS, default 1). */
+  catchUp?: boolean | { prefix?: string; partitions?: number; checkpointMs?: number };
   /** Connection or handler errors; the listener carries on. */
   onError?: (err: unknown) => void;
   /** Extra ioredis options for both connections (e.g. a retryStrategy). */
@@ -66,75 +76,88 @@ export function subscribeEvents(o: SubscribeOptions): Subscription {
   const channels = (o.patterns ?? ['*']).map((p) => channelName(p, o.channelPrefix ?? ''));
   const options = o.catchUp && typeof o.catchUp === 'object' ? o.catchUp : {};
   const clustered = (o.nodes?.length ?? 0) > 0;
-  const key = streamKey('global', options.prefix ?? (clustered ? DEFAULT_CLUSTER_PREFIX : DEFAULT_PREFIX));
+  const count = o.catchUp ? options.partitions ?? 1 : 1;
+  const keys = partitionStreamKeys('global', options.prefix ?? (clustered ? DEFAULT_CLUSTER_PREFIX : DEFAULT_PREFIX), count);
   const matches = eventTypeMatcher(o.patterns ?? ['*'], o.channelPrefix ?? '');
   const onError = o.onError ?? (() => {});
   const target = { REDIS_URL: o.url ?? 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: o.nodes };
   const cluster = clustered ? (openRedis(target, { ...o.redisOptions, lazyConnect: true }) as Cluster) : null;
   // We re-subscribe ourselves on 'ready', so we know when a gap has just ended.
   const subOptions: RedisOptions = { ...o.redisOptions, autoResubscribe: false, lazyConnect: true };
-  const sub = cluster
+  const subscriber = (key: string) => cluster
     ? new Redis({ ...cluster.options.redisOptions, ...subOptions, Connector: slotOwnerConnector(cluster, key, parseNode(o.nodes![0]!)) })
     : new Redis(target.REDIS_URL, subOptions);
   const reader = cluster ?? (o.catchUp ? new Redis(target.REDIS_URL, { ...o.redisOptions, lazyConnect: true }) : null);
-  const mark = o.catchUp && reader ? new MarkTracker(reader, sub, key) : null;
+  // The partitions each subscriber connection marks (see above): all on one, or one each in a cluster.
+  const served = cluster && count > 1 ? keys.map((_, i) => [i]) : [keys.map((_, i) => i)];
+  const listeners = served.map((partitions) => {
+    const sub = subscriber(keys[partitions[0]!]!);
+    const marks = new Map(o.catchUp && reader ? partitions.map((i) => [i, new MarkTracker(reader, sub, keys[i]!)] as const) : []);
+    return { sub, marks, connections: 0 };
+  });
   let closed = false;
-  let connections = 0;
   let reconnects = 0;
   let chain = Promise.resolve();
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
 
   /** One delivery at a time, in arrival order (caught-up entries may interleave with live ones). */
   const deliver = (event: L01Event, ctx: MessageContext) => {
     chain = chain.then(() => processInSpan(event, ctx.channel, { 'l01.caught_up': ctx.caughtUp }, () => o.onMessage(event, ctx))).catch(onError);
   };
 
-  sub.on('error', onError);
   reader?.on('error', onError);
-  sub.on('pmessage', (_pattern: string, channel: string, text: string) => {
-    try {
-      const event = parseMessage(text, channel);
-      if (mark && !mark.firstSight(event.event_id)) return;
-      deliver(event, { channel, caughtUp: false });
-    } catch (err) {
-      onError(err);
-    }
-  });
-
-  const catchUp = async () => {
-    for await (const entries of mark!.missedSinceMark()) {
-      for (const [id, fields] of entries as RawEntry[]) {
-        const data = fields[fields.indexOf('data') + 1];
-        const event = data ? parseMessage(data, id) : null;
-        if (event && matches(event.event_type) && mark!.firstSight(event.event_id)) {
-          deliver(event, { channel: channelName(event.event_type, o.channelPrefix ?? ''), caughtUp: true });
+  const ready = Promise.all(listeners.map((l) => new Promise<void>((resolveReady) => {
+    const { sub, marks } = l;
+    const catchUp = async () => {
+      for (const mark of marks.values()) {
+        for await (const entries of mark.missedSinceMark()) {
+          for (const [id, fields] of entries as RawEntry[]) {
+            const data = fields[fields.indexOf('data') + 1];
+            const event = data ? parseMessage(data, id) : null;
+            if (event && matches(event.event_type) && mark.firstSight(event.event_id)) {
+              deliver(event, { channel: channelName(event.event_type, o.channelPrefix ?? ''), caughtUp: true });
+            }
+          }
         }
       }
-    }
-  };
-
-  sub.on('ready', () => {
-    void (async () => {
+    };
+    sub.on('error', onError);
+    sub.on('pmessage', (_pattern: string, channel: string, text: string) => {
       try {
-        await sub.psubscribe(...channels);
-        if (mark) {
-          if (reader!.status !== 'ready') await reader!.connect().catch(() => {});
-          if (connections > 0) await catchUp();
-          else await mark.advance();
+        const event = parseMessage(text, channel);
+        if (marks.size > 0) {
+          // Another subscriber's partition (a cluster with partitions): it delivers that one.
+          const mark = marks.get(count > 1 ? partitionOf(event.entity_id, count) : 0);
+          if (!mark || !mark.firstSight(event.event_id)) return;
         }
-        if (connections++ > 0) reconnects++;
-        resolveReady();
+        deliver(event, { channel, caughtUp: false });
       } catch (err) {
         onError(err);
       }
-    })();
-  });
+    });
+    sub.on('ready', () => {
+      void (async () => {
+        try {
+          await sub.psubscribe(...channels);
+          if (marks.size > 0) {
+            if (reader!.status !== 'ready') await reader!.connect().catch(() => {});
+            if (l.connections > 0) await catchUp();
+            else for (const mark of marks.values()) await mark.advance();
+          }
+          if (l.connections++ > 0) reconnects++;
+          resolveReady();
+        } catch (err) {
+          onError(err);
+        }
+      })();
+    });
+    sub.connect().catch(onError);
+  }))).then(() => undefined);
 
-  sub.connect().catch(onError);
-  const checkpoint = mark
+  const checkpoint = o.catchUp && reader
     ? setInterval(() => {
-        if (sub.status === 'ready' && connections > 0) mark.advance().catch(onError);
+        for (const l of listeners) {
+          if (l.sub.status === 'ready' && l.connections > 0) for (const mark of l.marks.values()) mark.advance().catch(onError);
+        }
       }, options.checkpointMs ?? 1000)
     : undefined;
 
@@ -148,7 +171,7 @@ export function subscribeEvents(o: SubscribeOptions): Subscription {
       closed = true;
       clearInterval(checkpoint);
       await chain;
-      sub.disconnect();
+      for (const l of listeners) l.sub.disconnect();
       reader?.disconnect();
     },
   };

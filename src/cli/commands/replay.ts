@@ -1,7 +1,7 @@
 /** `l01 replay`: re-publish a range of the event log, marked replayed (see ../replay.ts for the ids). */
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { action, CliError, names, out, withDb, withRedis } from '../context.js';
+import { action, CliError, config, names, out, withDb, withRedis } from '../context.js';
 import { queueReplay, replayToStreams } from '../replay.js';
 
 const position = (v: string) => {
@@ -28,6 +28,7 @@ export function replayCommand(): Command {
       try {
         const n = await withRedis((redis) => withDb((db) => replayToStreams(db, redis, names(), range, {
           waitMs: o.wait * 1000,
+          partitions: config().L01_RELAY_PARTITIONS,
           onStart: (total) => bar.start(total, 0),
           onProgress: (done) => bar.update(done),
         })));

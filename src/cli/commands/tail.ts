@@ -1,10 +1,11 @@
 /** `l01 tail`: a live, readable view of the events as they are published. */
 import { Command } from 'commander';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '../../redis.js';
 import { eventTypeMatcher } from '../../consumer/patterns.js';
 import { subscribeEvents } from '../../consumer/subscribe.js';
 import { parseEntry, type L01Event, type RawEntry } from '../../wire/message.js';
-import { channelName, globalStream } from '../../wire/names.js';
+import { channelName, partitionStreamKeys } from '../../wire/names.js';
 import { action, config, names, note, out, withRedis } from '../context.js';
 
 interface Options {
@@ -35,22 +36,38 @@ const stopped = () => new Promise<void>((resolve) => {
   process.once('SIGTERM', resolve);
 });
 
-/** Reads the global stream from its end (no consumer group: nothing is acknowledged or kept). */
-async function tailStream(redis: RedisClient, print: (e: L01Event) => void, matches: (t: string) => boolean, stop: Promise<void>) {
-  const key = globalStream(names());
-  let last = '$';
+/**
+ * Reads the global stream of every relay partition from its end (no consumer group: nothing
+ * is acknowledged or kept). Each partition's lines come in that partition's order (so each
+ * entity's in order); partitions interleave as they are read. In a Redis Cluster the
+ * partitions' keys are in different slots, so each is read with its own XREAD, one after
+ * the other, each blocking 1 s / P: a full round still takes about a second when idle.
+ */
+async function tailStream(redis: RedisClient, count: number, print: (e: L01Event) => void, matches: (t: string) => boolean, stop: Promise<void>) {
+  const keys = partitionStreamKeys('global', names().prefix, count);
+  // Each key's last id now, not '$': '$' means "after the end when this XREAD runs", and a key
+  // not in the reply would skip what was appended to it while the others' lines were printed.
+  const last = new Map(await Promise.all(keys.map(async (k) => [k, ((await redis.xrevrange(k, '+', '-', 'COUNT', 1)) as RawEntry[])[0]?.[0] ?? '0-0'] as const)));
+  const together = !(redis instanceof Cluster) || keys.length === 1;
+  const groups = together ? [keys] : keys.map((k) => [k]);
+  const block = Math.max(1, Math.floor(1000 / groups.length));
   let done = false;
   void stop.then(() => { done = true; redis.disconnect(); });
-  note(`tailing stream ${key} (Ctrl-C to stop)`);
+  note(`tailing stream ${keys.join(', ')} (Ctrl-C to stop)`);
   while (!done) {
-    const reply = (await redis.xread('COUNT', 100, 'BLOCK', 1000, 'STREAMS', key, last).catch(() => null)) as Array<[string, RawEntry[]]> | null;
-    for (const entry of reply?.[0]?.[1] ?? []) {
-      last = entry[0];
-      try {
-        const e = parseEntry(entry);
-        if (matches(e.event_type)) print(e);
-      } catch {
-        // not an L01 event: skip it
+    for (const group of groups) {
+      if (done) break;
+      const reply = (await redis.xread('COUNT', 100, 'BLOCK', block, 'STREAMS', ...group, ...group.map((k) => last.get(k)!)).catch(() => null)) as Array<[string, RawEntry[]]> | null;
+      for (const [key, entries] of reply ?? []) {
+        for (const entry of entries) {
+          last.set(key, entry[0]);
+          try {
+            const e = parseEntry(entry);
+            if (matches(e.event_type)) print(e);
+          } catch {
+            // not an L01 event: skip it
+          }
+        }
       }
     }
   }
@@ -58,7 +75,7 @@ async function tailStream(redis: RedisClient, print: (e: L01Event) => void, matc
 
 export function tailCommand(): Command {
   return new Command('tail')
-    .description('Print events as they are published, one readable line each (pub/sub, re-subscribing and catching up from the stream after a reconnect; --stream reads the global stream instead).')
+    .description('Print events as they are published, one readable line each (pub/sub, re-subscribing and catching up from the stream after a reconnect; --stream reads the global stream instead, in every relay partition).')
     .option('--type <event_type...>', 'only these event types (globs allowed: goal_*)', ['*'])
     .option('--stream', 'read the global stream rather than the pub/sub channels')
     .option('--json', 'print each event as one JSON line')
@@ -68,7 +85,7 @@ export function tailCommand(): Command {
       const print = (e: L01Event) => out(o.json ? JSON.stringify(e) : formatEvent(e, color));
       const stop = stopped();
       if (o.stream) {
-        await withRedis((redis) => tailStream(redis, print, eventTypeMatcher(o.type), stop));
+        await withRedis((redis) => tailStream(redis, config().L01_RELAY_PARTITIONS, print, eventTypeMatcher(o.type), stop));
         return;
       }
       const c = config();
@@ -77,7 +94,7 @@ export function tailCommand(): Command {
         nodes: c.REDIS_CLUSTER_NODES,
         channelPrefix: c.L01_CHANNEL_PREFIX,
         patterns: o.type,
-        catchUp: { prefix: c.L01_REDIS_PREFIX },
+        catchUp: { prefix: c.L01_REDIS_PREFIX, partitions: c.L01_RELAY_PARTITIONS },
         onMessage: print,
         onError: (err) => note(`tail: ${(err as Error).message ?? err}`),
       });
