@@ -177,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jsonBody);
   await app.register(openapi, {
     names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:', channelPrefix: deps.config.L01_CHANNEL_PREFIX ?? '', legacyChannel: deps.config.L01_LEGACY_CHANNEL ?? 'l01:events' },
+    partitions: deps.config.L01_RELAY_PARTITIONS ?? 1,
   });
   // Before the scope check: its hook runs first, so refused tokens use up their IP's budget too.
   await app.register(rateLimit, {

@@ -83,6 +83,8 @@ const DOCUMENT_ROUTES: Record<string, string> = {
 export interface DocsOptions {
   /** Names of what the relay publishes, for the AsyncAPI document (asyncapi.ts). */
   names: WireNames;
+  /** L01_RELAY_PARTITIONS: the document lists each partition's streams. */
+  partitions?: number;
 }
 
 async function openapi(app: FastifyInstance, o: DocsOptions) {
@@ -110,7 +112,7 @@ async function openapi(app: FastifyInstance, o: DocsOptions) {
   // What the relay publishes, beside what the API serves: built once, from the definitions.
   let asyncApi: Buffer | undefined;
   app.get('/docs/asyncapi.json', { schema: { hide: true } }, (_req, reply) => {
-    asyncApi ??= Buffer.from(JSON.stringify(asyncApiDocument(o.names)));
+    asyncApi ??= Buffer.from(JSON.stringify(asyncApiDocument(o.names, { partitions: o.partitions })));
     return reply.type('application/json; charset=utf-8').send(asyncApi);
   });
 }
