@@ -409,6 +409,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
 export interface ReplicaCluster {
   url: string;
   port: number;
+  /** pg_ctl restart (fast shutdown): its sessions are cut, it streams again after. */
+  restart(): Promise<void>;
   /** Stops it and removes its directory. */
   drop(): Promise<void>;
 }
@@ -442,6 +444,9 @@ export async function startReplica(primary: PostgresCluster): Promise<ReplicaClu
   }, 60_000);
   return {
     url, port,
+    restart: async () => {
+      await pgCtl(['-D', data, '-l', log, '-w', '-t', '60', '-m', 'fast', '-o', options, 'restart']);
+    },
     drop: async () => {
       unregister();
       await destroy();
