@@ -68,8 +68,26 @@ const metricsServer = config.L01_WORKER_METRICS_PORT > 0
 const stop = new AbortController();
 const retention = { retentionMs: config.L01_STREAM_RETENTION_MS, maxLen: config.L01_STREAM_MAX_LEN };
 
-/** One partition's relay, its healer and its retention, over the partition's streams. */
-function partitionRelay(partition: Partition) {
+/** The relays leading now (audits are requested of them). */
+const leadingRelays = new Set<Relay>();
+const requestAudit = () => leadingRelays.forEach((r) => r.requestAudit());
+// A reconnected Redis may be a different one (restarted empty, or from an older snapshot);
+// in a cluster, a node dropped is a failover, and the promoted replica may lack what its master acknowledged.
+redis.on('ready', requestAudit);
+if (redis instanceof Cluster) redis.on('-node', requestAudit);
+// Policy and memory, watched by every worker for as long as it runs (not only at start).
+const watching = watchRedis({
+  redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: requestAudit,
+}, stop.signal);
+
+/**
+ * One term of leading a partition: its relay, healer and retention over the partition's
+ * streams, its queue and (with partitions) its own publisher. All of it is made for the
+ * term and closed after, so a worker of P partitions holds connections only for those it
+ * leads: per led partition a Postgres connection and, with partitions, 4 Redis ones
+ * (queue, queue events, the publisher's two).
+ */
+async function leadPartition(partition: Partition, ctx: LeaderContext): Promise<void> {
   const own = partitionNames(names, partition);
   const plog = count === 1 ? log : log.child({ partition: partition.index });
   const queueName = publishQueueName(partition);
@@ -77,6 +95,7 @@ function partitionRelay(partition: Partition) {
   const queueEvents = createQueueEvents(config, queueName);
   queue.on('error', quiet('queue'));
   queueEvents.on('error', quiet('queue-events'));
+  const publishing = sharedPublisher ? null : publisher(queueName);
   const healer = new StreamHealer({
     db, redis, names: own, partition, log: plog, batchSize: config.L01_RELAY_BATCH_SIZE, bounds, retention, metrics: metrics.healing,
   });
@@ -103,40 +122,31 @@ function partitionRelay(partition: Partition) {
     onTrim: metrics.trimmed,
     onError: metrics.trimFailed,
   });
-  /** While this process leads the partition: its relay, its retention and (with partitions) its publisher. */
-  async function lead(ctx: LeaderContext): Promise<void> {
-    const own = sharedPublisher ? null : publisher(queueName);
-    try {
-      await Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]);
-    } finally {
-      await own?.close();
-    }
+  leadingRelays.add(relay);
+  try {
+    // Its completion events are read from when it is ready: a first batch's could be missed before (found a second later).
+    await queueEvents.waitUntilReady();
+    await Promise.all([relay.lead(ctx), trimmer.run(ctx.signal)]);
+  } finally {
+    leadingRelays.delete(relay);
+    await publishing?.close();
+    await Promise.allSettled([queue.close(), queueEvents.close()]);
   }
-  return { partition, relay, lead, close: () => Promise.allSettled([queue.close(), queueEvents.close()]) };
 }
-const relays = partitionsOf(count).map(partitionRelay);
-const requestAudit = () => relays.forEach((r) => r.relay.requestAudit());
-// A reconnected Redis may be a different one (restarted empty, or from an older snapshot);
-// in a cluster, a node dropped is a failover, and the promoted replica may lack what its master acknowledged.
-redis.on('ready', requestAudit);
-if (redis instanceof Cluster) redis.on('-node', requestAudit);
-// Policy and memory, watched by every worker for as long as it runs (not only at start).
-const watching = watchRedis({
-  redis, log, intervalMs: config.L01_REDIS_WATCH_INTERVAL_MS, onCondition: metrics.redis, onEviction: requestAudit,
-}, stop.signal);
+
 // The workers share the partitions out (outbox/partitions.ts); with one, each worker's share is
 // it, so every worker stands by for it as before.
 const leases = new PartitionLeases({ url: config.DATABASE_URL, count, log, retryMs: 1000, orphanMs: 5000, stop: stop.signal });
 const leading = Promise.all([
   leases.run(),
-  ...relays.map(({ partition, lead }) => runAsLeader(
+  ...partitionsOf(count).map((partition) => runAsLeader(
     {
       url: config.DATABASE_URL, log, retryMs: 1000, heartbeatMs: 2000, stop: stop.signal, partition,
       mayLead: () => leases.mayLead(partition.index),
       onMiss: () => leases.missed(partition.index),
       onTerm: (release) => leases.term(partition.index, release),
     },
-    lead,
+    (ctx) => leadPartition(partition, ctx),
   )),
 ]);
 
@@ -148,7 +158,7 @@ closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
   stop.abort();
   await Promise.all([leading, watching]);
   await sharedPublisher?.close();
-  await Promise.allSettled([...relays.map((r) => r.close()), db.end(), redis.quit(), metricsServer?.close()]);
+  await Promise.allSettled([db.end(), redis.quit(), metricsServer?.close()]);
   await tracing.shutdown();
 });
 log.info('worker started');

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { entityByTable } from '../src/db/entities/index.js';
 import { applyChange } from '../src/db/write.js';
-import { claimBatch, deadLetter } from '../src/outbox/sql.js';
+import { deadLetter, readBatch } from '../src/outbox/sql.js';
 import { ZERO_ENTRY } from '../src/wire/entry-id.js';
 import { entityStream, globalStream, partitionNames, partitionStreamKeys } from '../src/wire/names.js';
 import { partitionOf } from '../src/wire/partition.js';
@@ -118,9 +118,13 @@ describe('l01 dead-letters and outbox status (no relay running)', () => {
   let ids: string[] = [];
 
   it('lists, shows, retries (back to the outbox) and discards dead letters', async () => {
-    // Claimable once every older transaction on the (shared) server has ended.
-    let batch: Awaited<ReturnType<typeof claimBatch>> = [];
-    await waitFor(async () => (batch = await claimBatch(db, 2, ZERO_ENTRY)).length === 2, 30_000, 'two claimable outbox rows');
+    // The first two outbox rows, read by key range (readBatch), not claimed: a claim waits for
+    // every older transaction on the shared server to end, which another test file's long
+    // transaction made take over 30 s; these rows' transactions committed before this test.
+    const { rows: [last] } = await db.query<{ transactionId: string; position: string }>(
+      'SELECT transaction_id::text AS "transactionId", position::text AS position FROM outbox ORDER BY transaction_id, position OFFSET 1 LIMIT 1');
+    const batch = await readBatch(db, ZERO_ENTRY, last!, 2);
+    expect(batch).toHaveLength(2);
     for (const e of batch) await deadLetter(db, e, 8, 'message larger than L01_MAX_MESSAGE_BYTES');
     ids = batch.map((e) => e.event_id);
 

@@ -140,6 +140,12 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
   const lockKey = relayLockKey(partition).toString();
   const log = partition.count === 1 ? opts.log : opts.log.child({ partition: partition.index });
   while (!stop.aborted) {
+    // No connection while this worker may not lead the partition (it holds its share): a
+    // worker of P partitions keeps connections only for those it leads or stands by for.
+    if (opts.mayLead && !opts.mayLead()) {
+      await sleep(opts.retryMs, stop);
+      continue;
+    }
     const client = new pg.Client({
       connectionString: opts.url,
       keepAlive: true,
@@ -159,14 +165,16 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
       await client.connect();
       const signal = AbortSignal.any([lost.signal, stop]);
       let leading = false;
-      while (!signal.aborted && !leading) {
-        if (!opts.mayLead || opts.mayLead()) {
-          const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [lockKey]);
-          leading = rows[0]!.ok;
-          if (!leading) opts.onMiss?.();
-        }
-        if (!leading) await sleep(opts.retryMs, signal);
+      // Standing by: the lock is tried every retryMs on this connection, for as long as `mayLead` allows.
+      for (let allowed = true; !signal.aborted && allowed;) {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [lockKey]);
+        leading = rows[0]!.ok;
+        if (leading) break;
+        opts.onMiss?.();
+        await sleep(opts.retryMs, signal);
+        allowed = !signal.aborted && (!opts.mayLead || opts.mayLead());
       }
+      if (!leading) opts.onMiss?.(); // a try allowed just before the signal: not pending any more
       if (leading) {
         log.info('became relay leader');
         const released = new AbortController();
@@ -198,3 +206,4 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
     if (!stop.aborted) await sleep(opts.retryMs, stop);
   }
 }
+
