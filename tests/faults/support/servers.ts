@@ -9,7 +9,7 @@
  * the test process exits however it exits, so a crashed run leaves no server behind.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,16 +242,40 @@ export async function startRedisCluster(o: { nodeTimeoutMs?: number } = {}): Pro
     rmSync(root, { recursive: true, force: true });
   };
   const unregister = register({ async: destroy, sync: () => procs.forEach((p) => p.kill('SIGKILL')) });
+  /**
+   * One node on two free ports. A port free when freePort() saw it can be taken before
+   * redis-server binds it (by another listener, or as an outgoing connection's ephemeral
+   * port): once in 15 runs of the failover test a node was gone at start ("cluster node …
+   * not ready after 20000 ms: Connection is closed"). A node that exits before it answers
+   * is started again on other ports, its log's last line printed.
+   */
+  const spawnNode = async (): Promise<{ port: number; p: ChildProcess }> => {
+    for (let attempt = 1; ; attempt++) {
+      const [port, bus] = [await freePort(), await freePort()];
+      const dir = join(root, String(port));
+      mkdirSync(dir);
+      const p = spawn('redis-server', [
+        '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(o.nodeTimeoutMs ?? 2000),
+        '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--loglevel', 'warning',
+        '--logfile', join(dir, 'redis.log'),
+      ], { stdio: ['ignore', 'ignore', 'inherit'] });
+      procs.push(p);
+      const exited = new Promise<undefined>((resolve) => p.once('exit', () => resolve(undefined)));
+      const ready = await until(`cluster node ${port}`, () => Promise.race([redisReady(`redis://127.0.0.1:${port}`), exited.then(() => false as const)]), 20_000);
+      if (ready === true) return { port, p };
+      let why = 'no log';
+      try {
+        why = readFileSync(join(dir, 'redis.log'), 'utf8').trim().split('\n').at(-1) ?? why;
+      } catch {
+        // it exited before opening its log
+      }
+      console.warn(`[redis cluster] node on ${port} (bus ${bus}) exited at start: ${why}`);
+      if (attempt === 5) throw new Error(`cluster node on ${port} (bus ${bus}) exited at start, ${attempt} times`);
+    }
+  };
   for (let i = 0; i < 6; i++) {
-    const [port, bus] = [await freePort(), await freePort()];
-    const dir = join(root, String(port));
-    mkdirSync(dir);
-    const p = spawn('redis-server', [
-      '--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--dir', dir,
-      '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(o.nodeTimeoutMs ?? 2000),
-      '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--loglevel', 'warning',
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
-    procs.push(p);
+    const { port, p } = await spawnNode();
     nodes.push({
       port, address: `127.0.0.1:${port}`,
       get alive() {
@@ -307,7 +331,6 @@ export async function startRedisCluster(o: { nodeTimeoutMs?: number } = {}): Pro
     },
   };
   try {
-    for (const n of nodes) await until(`cluster node ${n.port}`, () => redisReady(`redis://${n.address}`), 20_000);
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '1', '--cluster-yes'], 60_000);
     await cluster.waitHealthy();
     // Every replica has synced with its master (a failover then loses nothing it acknowledged).
