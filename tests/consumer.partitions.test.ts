@@ -6,31 +6,18 @@
  * own publish script, under the partition prefix (tests/consumer.support.ts).
  */
 import { once } from 'node:events';
-import { Redis, type Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeStream, deadLetterStreamKey, partitionOf, partitionStreamKeys, type HandlerContext, type L01Event } from '../src/consumer/index.js';
 import type { RedisClient } from '../src/redis.js';
 import { startRedisCluster, type RedisCluster } from './faults/support/servers.js';
-import { deleteKeys, entityIn, publishPartitioned, testNames, waitFor } from './consumer.support.js';
+import { entityIn, publishPartitioned, testNames, useRedis, waitFor } from './consumer.support.js';
 
 const P = 3;
 const names = testNames();
 const { prefix } = names;
-let redis: Redis;
-const conns: Redis[] = [];
-const connection = () => {
-  const r = new Redis(inject('redisUrl'));
-  conns.push(r);
-  return r;
-};
-
-beforeAll(() => {
-  redis = connection();
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  for (const c of conns) c.disconnect();
-});
+const shared = useRedis(prefix);
+const { connection } = shared;
 
 const pendingCount = async (r: RedisClient, key: string, group: string) => Number(((await r.xpending(key, group)) as [number])[0]);
 
@@ -67,20 +54,20 @@ describe('consumeStream with partitions', () => {
   it('reads the stream in every partition with one group: each entry once, in its partition\'s order, acked', async () => {
     const group = 'g-parts';
     // Started on empty streams: entries arrive while its XREADGROUP over the three keys blocks.
-    for (const key of partitionStreamKeys('global', prefix, P)) await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    for (const key of partitionStreamKeys('global', prefix, P)) await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
     const seen: Seen[] = [];
     const stop = new AbortController();
     const run = consumeStream({
       redis: connection(), stream: 'global', prefix, partitions: P, group, consumer: 'c1', blockMs: 200, signal: stop.signal,
       handler: (event, ctx) => void seen.push({ event, ctx }),
     });
-    const sent = await publishPartitioned(redis, names, P, history());
+    const sent = await publishPartitioned(shared.redis, names, P, history());
     expect(new Set(sent.map((s) => s.partition)).size).toBe(P);
     await waitFor(() => seen.length === sent.length, 10_000, `${sent.length} entries`);
     stop.abort();
     const stats = await run;
     expect(stats).toMatchObject({ processed: sent.length, failed: 0, deadLettered: 0 });
-    await expectDeliveredInPartitionOrder(redis, prefix, 'global', group, seen, sent);
+    await expectDeliveredInPartitionOrder(shared.redis, prefix, 'global', group, seen, sent);
   });
 
   it('reads an entity type\'s stream in every partition', async () => {
@@ -90,7 +77,7 @@ describe('consumeStream with partitions', () => {
       redis: connection(), stream: 'agent', prefix, partitions: P, group: 'g-agent', consumer: 'c1', blockMs: 100, signal: stop.signal,
       handler: (event, ctx) => void seen.push({ event, ctx }),
     });
-    const total = (await Promise.all(partitionStreamKeys('agent', prefix, P).map((k) => redis.xlen(k)))).reduce((a, b) => a + b, 0);
+    const total = (await Promise.all(partitionStreamKeys('agent', prefix, P).map((k) => shared.redis.xlen(k)))).reduce((a, b) => a + b, 0);
     await waitFor(() => seen.length === total, 10_000, `${total} agent entries`);
     stop.abort();
     await run;
@@ -101,11 +88,11 @@ describe('consumeStream with partitions', () => {
   it('reclaims what a dead consumer left pending in each partition, on that partition\'s key', async () => {
     const group = 'g-dead';
     const keys = partitionStreamKeys('global', prefix, P);
-    for (const key of keys) await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
-    const sent = await publishPartitioned(redis, names, P, Array.from({ length: P }, (_, i) => ({ type: 'goal_created', entityId: entityIn(i, P) })));
+    for (const key of keys) await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    const sent = await publishPartitioned(shared.redis, names, P, Array.from({ length: P }, (_, i) => ({ type: 'goal_created', entityId: entityIn(i, P) })));
     // What a consumer that died mid-handler leaves: read by it, never acknowledged.
-    await redis.xreadgroup('GROUP', group, 'doomed', 'COUNT', 10, 'STREAMS', ...keys, ...keys.map(() => '>'));
-    for (const key of keys) expect(await pendingCount(redis, key, group)).toBe(1);
+    await shared.redis.xreadgroup('GROUP', group, 'doomed', 'COUNT', 10, 'STREAMS', ...keys, ...keys.map(() => '>'));
+    for (const key of keys) expect(await pendingCount(shared.redis, key, group)).toBe(1);
 
     const handled: Array<{ id: string; stream: string; deliveries: number }> = [];
     const stop = new AbortController();
@@ -118,15 +105,15 @@ describe('consumeStream with partitions', () => {
     const stats = await run;
     expect(stats.reclaimed).toBe(P);
     expect(handled.sort((a, b) => a.stream.localeCompare(b.stream))).toEqual(sent.map((s) => ({ id: s.id, stream: keys[s.partition], deliveries: 2 })));
-    for (const key of keys) expect(await pendingCount(redis, key, group)).toBe(0);
+    for (const key of keys) expect(await pendingCount(shared.redis, key, group)).toBe(0);
   });
 
   it('dead-letters a failing entry to its own partition\'s <key>:dlq:<group>; the other partitions carry on', async () => {
     const group = 'g-poison';
     const keys = partitionStreamKeys('global', prefix, P);
-    for (const key of keys) await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    for (const key of keys) await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
     const target = 2;
-    const [poison, ...rest] = await publishPartitioned(redis, names, P, [
+    const [poison, ...rest] = await publishPartitioned(shared.redis, names, P, [
       { type: 'alert_created', entityId: entityIn(target, P) },
       ...Array.from({ length: P }, (_, i) => ({ type: 'alert_updated', entityId: entityIn(i, P) })),
     ]);
@@ -144,17 +131,17 @@ describe('consumeStream with partitions', () => {
       },
     });
     const dlq = deadLetterStreamKey(keys[target]!, group);
-    await waitFor(async () => (await redis.xlen(dlq)) === 1, 10_000, 'the dead-letter stream of partition 2');
+    await waitFor(async () => (await shared.redis.xlen(dlq)) === 1, 10_000, 'the dead-letter stream of partition 2');
     stop.abort();
     const stats = await run;
     expect(attempts).toEqual([1, 2, 3]);
     expect(done.sort()).toEqual(rest.map((r) => r.event_id).sort());
     expect(stats).toMatchObject({ deadLettered: 1, failed: 3 });
-    const [[, fields]] = (await redis.xrange(dlq, '-', '+')) as [[string, string[]]];
+    const [[, fields]] = (await shared.redis.xrange(dlq, '-', '+')) as [[string, string[]]];
     expect(fields.slice(0, 6)).toEqual(['original_id', poison!.id, 'stream', keys[target], 'group', group]);
     for (const [i, key] of keys.entries()) {
-      if (i !== target) expect(await redis.exists(deadLetterStreamKey(key, group)), key).toBe(0);
-      expect(await pendingCount(redis, key, group), key).toBe(0);
+      if (i !== target) expect(await shared.redis.exists(deadLetterStreamKey(key, group)), key).toBe(0);
+      expect(await pendingCount(shared.redis, key, group), key).toBe(0);
     }
   });
 });

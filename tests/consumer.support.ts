@@ -1,5 +1,7 @@
 /** Shared by the consumer tests: a private key prefix on the shared Redis, and events published as the relay does. */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, inject } from 'vitest';
 import { partitionNames, type WireNames as StreamNames } from '../src/wire/names.js';
 import { partitionOf } from '../src/wire/partition.js';
 import type { RedisClient } from '../src/redis.js';
@@ -11,6 +13,32 @@ export function testNames(): StreamNames {
 }
 
 export { deleteKeys } from './helpers/redis-keys.js';
+import { deleteKeys } from './helpers/redis-keys.js';
+
+/**
+ * Connections to the shared Redis for one test file: `connection()` opens one (consumers
+ * each get their own), `redis` is the file's own; after the file, the keys under `prefix`
+ * are deleted and every connection closed.
+ */
+export function useRedis(prefix: string): { readonly redis: Redis; connection(): Redis } {
+  const conns: Redis[] = [];
+  const connection = () => {
+    const r = new Redis(inject('redisUrl'));
+    conns.push(r);
+    return r;
+  };
+  let own: Redis | undefined;
+  afterAll(async () => {
+    if (own) await deleteKeys(own, prefix);
+    for (const c of conns) c.disconnect();
+  });
+  return {
+    get redis() {
+      return (own ??= connection());
+    },
+    connection,
+  };
+}
 
 let position = 0;
 /** Publishes events through the relay's own publish script, with increasing stream ids. */

@@ -1,28 +1,14 @@
 /** consumeStream against the real Redis: ack, per-type streams, reclaiming from a killed consumer, dead letters, graceful stop. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { consumeStream, deadLetterStreamKey, streamKey, type L01Event } from '../src/consumer/index.js';
-import { deleteKeys, publish, testNames, waitFor } from './consumer.support.js';
+import { publish, testNames, useRedis, waitFor } from './consumer.support.js';
 
 const names = testNames();
 const { prefix } = names;
-let redis: Redis;
-const conns: Redis[] = [];
-const connection = () => {
-  const r = new Redis(inject('redisUrl'));
-  conns.push(r);
-  return r;
-};
-
-beforeAll(() => {
-  redis = connection();
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  for (const c of conns) c.disconnect();
-});
+const shared = useRedis(prefix);
+const { connection } = shared;
 
 function fieldsOf(flat: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -30,11 +16,11 @@ function fieldsOf(flat: string[]): Record<string, string> {
   return out;
 }
 
-const pendingCount = async (key: string, group: string) => Number(((await redis.xpending(key, group)) as [number])[0]);
+const pendingCount = async (key: string, group: string) => Number(((await shared.redis.xpending(key, group)) as [number])[0]);
 
 describe('consumeStream', () => {
   it('hands every entry to the handler in order and acknowledges it afterwards', async () => {
-    const sent = await publish(redis, names, [{ type: 'agent_created' }, { type: 'goal_created' }, { type: 'agent_updated' }]);
+    const sent = await publish(shared.redis, names, [{ type: 'agent_created' }, { type: 'goal_created' }, { type: 'agent_updated' }]);
     const seen: L01Event[] = [];
     const stop = new AbortController();
     const run = consumeStream({
@@ -51,7 +37,7 @@ describe('consumeStream', () => {
   });
 
   it('reads a per-type stream: only that entity type', async () => {
-    await publish(redis, names, [{ type: 'plan_created' }, { type: 'task_created' }, { type: 'plan_completed' }]);
+    await publish(shared.redis, names, [{ type: 'plan_created' }, { type: 'task_created' }, { type: 'plan_completed' }]);
     const seen: string[] = [];
     const stop = new AbortController();
     const run = consumeStream({
@@ -67,8 +53,8 @@ describe('consumeStream', () => {
   it('an entry read by a consumer killed mid-handler is reclaimed by another (XAUTOCLAIM) and processed once acked', async () => {
     const group = 'g-killed';
     const key = streamKey('global', prefix);
-    await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
-    const sent = await publish(redis, names, [{ type: 'task_created' }, { type: 'task_started' }, { type: 'task_completed' }]);
+    await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    const sent = await publish(shared.redis, names, [{ type: 'task_created' }, { type: 'task_started' }, { type: 'task_completed' }]);
 
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/consumer.worker.ts'], {
       env: { ...process.env, REDIS_URL: inject('redisUrl'), PREFIX: prefix, GROUP: group },
@@ -80,7 +66,7 @@ describe('consumeStream', () => {
     child.kill('SIGKILL');
     await once(child, 'exit');
     // It read all three (COUNT 100) and acknowledged none.
-    const pending = (await redis.xpending(key, group, '-', '+', 10)) as Array<[string, string, number, number]>;
+    const pending = (await shared.redis.xpending(key, group, '-', '+', 10)) as Array<[string, string, number, number]>;
     expect(pending.map((p) => [p[0], p[1]])).toEqual(sent.map((s) => [s.id, 'doomed']));
 
     const handled: Array<{ id: string; deliveries: number }> = [];
@@ -101,8 +87,8 @@ describe('consumeStream', () => {
   it('after maxDeliveries failures an entry goes to <stream>:dlq:<group> with the error and delivery count, and the group moves on', async () => {
     const group = 'g-poison';
     const key = streamKey('global', prefix);
-    await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
-    const [poison, good] = await publish(redis, names, [{ type: 'alert_created' }, { type: 'alert_updated' }]);
+    await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    const [poison, good] = await publish(shared.redis, names, [{ type: 'alert_created' }, { type: 'alert_updated' }]);
     const attempts: number[] = [];
     const done: string[] = [];
     const stop = new AbortController();
@@ -117,13 +103,13 @@ describe('consumeStream', () => {
       },
     });
     const dlq = deadLetterStreamKey(key, group);
-    await waitFor(async () => (await redis.xlen(dlq)) === 1, 10_000, 'the dead-letter stream');
+    await waitFor(async () => (await shared.redis.xlen(dlq)) === 1, 10_000, 'the dead-letter stream');
     stop.abort();
     const stats = await run;
     expect(attempts).toEqual([1, 2, 3]);
     expect(done).toEqual([good!.event_id]);
     expect(stats).toMatchObject({ deadLettered: 1, failed: 3 });
-    const [first] = (await redis.xrange(dlq, '-', '+')) as Array<[string, string[]]>;
+    const [first] = (await shared.redis.xrange(dlq, '-', '+')) as Array<[string, string[]]>;
     const entry = fieldsOf(first![1]);
     expect(entry).toMatchObject({ original_id: poison!.id, group, deliveries: '3', error: 'Error: cannot apply this one', event_type: 'alert_created' });
     expect(JSON.parse(entry.data!).event_id).toBe(poison!.event_id);
@@ -133,8 +119,8 @@ describe('consumeStream', () => {
   it('stops gracefully: the handler in progress finishes and is acked, nothing more is read', async () => {
     const group = 'g-stop';
     const key = streamKey('global', prefix);
-    await redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
-    await publish(redis, names, [{ type: 'session_created' }, { type: 'session_updated' }, { type: 'session_ended' }]);
+    await shared.redis.xgroup('CREATE', key, group, '$', 'MKSTREAM');
+    await publish(shared.redis, names, [{ type: 'session_created' }, { type: 'session_updated' }, { type: 'session_ended' }]);
     const stop = new AbortController();
     const finished: string[] = [];
     const run = consumeStream({
@@ -150,7 +136,7 @@ describe('consumeStream', () => {
     expect(stats.processed).toBe(1);
     expect(await pendingCount(key, group)).toBe(0);
     // The other two are still unread by the group: the next reader gets them.
-    const rest = (await redis.xreadgroup('GROUP', group, 'c2', 'COUNT', 10, 'STREAMS', key, '>')) as Array<[string, Array<[string, string[]]>]>;
+    const rest = (await shared.redis.xreadgroup('GROUP', group, 'c2', 'COUNT', 10, 'STREAMS', key, '>')) as Array<[string, Array<[string, string[]]>]>;
     expect(rest[0]![1].map(([, f]) => fieldsOf(f).event_type)).toEqual(['session_updated', 'session_ended']);
   });
 });

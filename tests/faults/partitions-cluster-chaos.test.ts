@@ -13,8 +13,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { Checker, expectClean } from './support/checker.js';
 import { WriteLoad } from './support/load.js';
-import { logDir, removeLogs, startApi, startWorker, type Service } from './support/processes.js';
-import { startPostgres, startRedisCluster, startReplica, stopAll, sleep } from './support/servers.js';
+import { ledPartitions, logDir, removeLogs, startApi, startWorker, type Service } from './support/processes.js';
+import { startPostgres, startRedisCluster, startReplica, stopAll, until } from './support/servers.js';
 
 const PARTITIONS = 4;
 const names = { prefix: '{l01}:', channelPrefix: '' };
@@ -28,28 +28,6 @@ afterAll(async () => {
   if (failed) console.log(`[partitions chaos] process logs in ${logDir()}`);
   else removeLogs();
 });
-
-/** The partitions a worker leads now, by its own log lines. */
-function ledBy(w: Service): Set<number> {
-  const led = new Set<number>();
-  for (const l of w.logs) {
-    const p = l.fields.partition;
-    if (typeof p !== 'number') continue;
-    if (l.msg === 'became relay leader') led.add(p);
-    else if (l.msg === 'relay leadership ended') led.delete(p);
-  }
-  return led;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 it(`${PARTITIONS} partitions on a Redis Cluster: a worker, a master and the Postgres replica die under load; nothing lost or doubled`, async () => {
   const [cluster, primary] = await Promise.all([startRedisCluster({ nodeTimeoutMs: 2000 }), startPostgres()]);
@@ -69,15 +47,15 @@ it(`${PARTITIONS} partitions on a Redis Cluster: a worker, a master and the Post
     const figures: string[] = [];
 
     // 1. A worker that leads partitions dies.
-    await until('two partitions per worker', () => (workers.every((w) => ledBy(w).size === 2) ? true : undefined));
+    await until('two partitions per worker', () => (workers.every((w) => ledPartitions(w).size === 2) ? true : undefined), 30_000);
     const [victim, survivor] = workers as [Service, Service];
     const killedAt = Date.now();
     await victim.kill();
-    await until('the survivor leads every partition', () => (ledBy(survivor).size === PARTITIONS ? true : undefined));
+    await until('the survivor leads every partition', () => (ledPartitions(survivor).size === PARTITIONS ? true : undefined), 30_000);
     figures.push(`worker SIGKILLed: its partitions taken over in ${Date.now() - killedAt} ms`);
     const fresh = await startWorker(workerEnv);
     services.push(fresh);
-    await until('shares of two again', () => (ledBy(fresh).size === 2 && ledBy(survivor).size === 2 ? true : undefined));
+    await until('shares of two again', () => (ledPartitions(fresh).size === 2 && ledPartitions(survivor).size === 2 ? true : undefined), 30_000);
     await load.acknowledged(100);
 
     // 2. The master of the publish queues dies; its replica takes over.

@@ -10,9 +10,9 @@
  */
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import type { Service } from './support/processes.js';
+import { ledPartitions } from './support/processes.js';
 import { startScenario, type Scenario } from './support/scenario.js';
-import { sleep } from './support/servers.js';
+import { sleep, until } from './support/servers.js';
 
 let s: Scenario | undefined;
 afterAll(async () => s?.close());
@@ -20,34 +20,12 @@ afterAll(async () => s?.close());
 const PARTITIONS = 4;
 const ROUNDS = 3;
 
-/** The partitions a worker leads now, by its own log lines (each names its partition). */
-function ledBy(w: Service): Set<number> {
-  const led = new Set<number>();
-  for (const l of w.logs) {
-    const p = l.fields.partition;
-    if (typeof p !== 'number') continue;
-    if (l.msg === 'became relay leader') led.add(p);
-    else if (l.msg === 'relay leadership ended') led.delete(p);
-  }
-  return led;
-}
-
 /** The partitions whose lock is held, as Postgres sees it. */
 async function heldPartitions(db: pg.Client): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
        AND objid = ${0x4c30_3152} AND (classid::text::bigint >> 16) = $1`, [PARTITIONS]);
   return rows[0]!.n;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
 }
 
 it(`${PARTITIONS} partitions over 2 workers: SIGKILLed owners' partitions are taken over, shares rebalance, nothing lost or doubled`, async () => {
@@ -61,18 +39,18 @@ it(`${PARTITIONS} partitions over 2 workers: SIGKILLed owners' partitions are ta
     for (let round = 1; round <= ROUNDS; round++) {
       const live = s.workers.filter((w) => w.alive);
       // Balanced first: two each, and all four led.
-      await until('two partitions per worker', () => (live.every((w) => ledBy(w).size === 2) ? true : undefined));
+      await until('two partitions per worker', () => (live.every((w) => ledPartitions(w).size === 2) ? true : undefined), 20_000);
       const victim = live[Math.floor(Math.random() * live.length)]!;
       const survivor = live.find((w) => w !== victim)!;
       await sleep(300 + Math.random() * 700);
       const killedAt = Date.now();
       await victim.kill();
-      await until('the survivor leads all partitions', () => (ledBy(survivor).size === PARTITIONS ? true : undefined));
+      await until('the survivor leads all partitions', () => (ledPartitions(survivor).size === PARTITIONS ? true : undefined), 20_000);
       const takeoverMs = Date.now() - killedAt;
       expect(await heldPartitions(db)).toBe(PARTITIONS);
       const fresh = await s.addWorker();
       const joinedAt = Date.now();
-      await until('the new worker takes its share', () => (ledBy(fresh).size === 2 && ledBy(survivor).size === 2 ? true : undefined));
+      await until('the new worker takes its share', () => (ledPartitions(fresh).size === 2 && ledPartitions(survivor).size === 2 ? true : undefined), 20_000);
       figures.push(`round ${round}: takeover ${takeoverMs} ms, rebalanced ${Date.now() - joinedAt} ms after a worker joined`);
     }
     const stats = await load.stop();

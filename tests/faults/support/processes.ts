@@ -255,6 +255,18 @@ export function currentLeader(workers: Service[]): Service | undefined {
   return best?.w;
 }
 
+/** The relay partitions a worker leads now, by its own log lines (each names its partition). */
+export function ledPartitions(w: Service): Set<number> {
+  const led = new Set<number>();
+  for (const l of w.logs) {
+    const p = l.fields.partition;
+    if (typeof p !== 'number') continue;
+    if (l.msg === 'became relay leader') led.add(p);
+    else if (l.msg === 'relay leadership ended') led.delete(p);
+  }
+  return led;
+}
+
 /** Waits until one of `workers` leads, and returns it. */
 export async function waitForLeader(workers: Service[], timeoutMs = 15_000): Promise<Service> {
   const deadline = Date.now() + timeoutMs;
