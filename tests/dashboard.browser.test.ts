@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     db = createPool({ url: database.url, size: 4, timeoutMs: 10_000, name: 'l01-test-dashboard' }, logger);
     redis = createRedis(config.REDIS_URL, logger, 'l01-test-dashboard', { lazyConnect: false });
     const publishQueue = createPublishQueue(config);
-    const app = await buildApp({ config, db, redis, logger, publishQueue });
+    const app = await buildApp({ config, db, redis, logger, publishQueues: [publishQueue] });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     cleanups.push(() => app.close(), () => publishQueue.close(), () => db.end(), () => deleteKeys(redis, prefix).finally(() => redis.disconnect()));

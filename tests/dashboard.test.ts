@@ -195,7 +195,7 @@ describe('the queue board (/admin/queues)', () => {
   let app: Awaited<ReturnType<typeof buildApp>>;
   beforeAll(async () => {
     const config = loadConfig({ NODE_ENV: 'test', L01_ADMIN_API_KEY: adminKey, L01_REDIS_PREFIX: prefix });
-    app = await buildApp({ config, db: t.db, redis: t.redis, logger: pino({ level: 'silent' }), publishQueue: queue });
+    app = await buildApp({ config, db: t.db, redis: t.redis, logger: pino({ level: 'silent' }), publishQueues: [queue] });
   });
   afterAll(async () => {
     await app?.close();

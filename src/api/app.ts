@@ -52,7 +52,7 @@ export interface AppDeps {
   /** Called after each committed write (the relay's wake-up signal). */
   onCommit?: () => void;
   /** The BullMQ publish queue, shown read-only at /admin/queues; no board without it. */
-  publishQueue?: Queue;
+  publishQueues?: readonly Queue[];
 }
 
 /**
@@ -214,7 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The operator pages read the primary: they show the relay's live state (its lock, its backlog).
   await registerAdmin(app, {
     auth, db: deps.db, redis: deps.redis, names: { prefix: deps.config.L01_REDIS_PREFIX ?? 'l01:' }, streams, partitions,
-    onCommit: deps.onCommit, publishQueue: deps.publishQueue,
+    onCommit: deps.onCommit, publishQueues: deps.publishQueues,
     secureCookies: deps.config.NODE_ENV === 'production',
   });
   return app;

@@ -3,7 +3,7 @@
  * a browser gets from /admin/login: see auth/session.ts and login.ts):
  *   /admin/overview       the landing page: relay partitions and streams, live (and .json)
  *   /admin/dead-letters   the Postgres dead letters, with Retry and Discard
- *   /admin/queues         Bull Board over the publish queue (when the app is given the queue)
+ *   /admin/queues         Bull Board over the publish queues (when the app is given them)
  * Everything here lives in its own plugin context: the cookie and form parsers and the
  * page guard apply to these routes only, and none of them appears in the OpenAPI document.
  */
@@ -30,8 +30,8 @@ export interface AdminOptions {
   /** L01_RELAY_PARTITIONS (default 1). */
   partitions?: number;
   onCommit?: () => void;
-  /** The BullMQ publish queue; without it there is no /admin/queues. */
-  publishQueue?: Queue;
+  /** The BullMQ publish queues (one per relay partition); without them there is no /admin/queues. */
+  publishQueues?: readonly Queue[];
   /** Mark the session cookie Secure even over plain HTTP (production sits behind TLS). */
   secureCookies: boolean;
 }
@@ -48,7 +48,7 @@ export async function registerAdmin(app: FastifyInstance, o: AdminOptions): Prom
       guarded.addHook('onRequest', o.auth.pageGuard);
       registerOverviewPage(guarded, { db: o.db, redis: o.redis, names: o.names, knownStreams: o.streams, partitions: o.partitions });
       registerDeadLetterPages(guarded, { db: o.db, onCommit: o.onCommit });
-      if (o.publishQueue) await registerQueueBoard(guarded, o.publishQueue);
+      if (o.publishQueues?.length) await registerQueueBoard(guarded, o.publishQueues);
     });
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Bull Board for the BullMQ publish queue, at /admin/queues, read-only: it shows the
+ * Bull Board for the BullMQ publish queues (one per relay partition), at /admin/queues, read-only: it shows the
  * batches waiting, active, completed and failed (with their errors and attempts). It does
  * not retry, promote or remove jobs: a failed job's events are handled by the relay (its
  * poison event became a dead letter, the rest were published), so retrying the job by
@@ -13,11 +13,11 @@ import type { FastifyInstance } from 'fastify';
 
 export const QUEUES_PATH = '/admin/queues';
 
-export async function registerQueueBoard(app: FastifyInstance, queue: Queue): Promise<void> {
+export async function registerQueueBoard(app: FastifyInstance, queues: readonly Queue[]): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(queue, { readOnlyMode: true, description: 'Relay publish batches (one job = one ordered batch of events)' })],
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true, description: 'Relay publish batches (one job = one ordered batch of events)' })),
     serverAdapter,
     options: {
       uiConfig: {
