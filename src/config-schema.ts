@@ -226,7 +226,8 @@ export const schema = z.object({
    * events backlogged (tests/faults/big-rows-backlog, heap capped as in runtime.ts), built /
    * under tsx: 4 MiB 139 / 174–179 MB; 8 MiB 155 / 186–191; 16 MiB 181 / 240; 32 MiB and
    * unbounded: heap exhausted. Batches of ordinary events (~1.3 KB each in both shapes)
-   * never reach it.
+   * never reach it. With L01_RELAY_PARTITIONS = P each partition's batches get 1/P of it
+   * (a worker may lead them all).
    */
   L01_RELAY_BATCH_BYTES: positiveInt.min(65_536).default(4 * 1024 * 1024),
   /**
