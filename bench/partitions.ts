@@ -78,6 +78,10 @@ interface Run {
 /** Clears what a previous drain left: outbox rows, checkpoints, every key under the prefix. */
 async function clear(sb: Sandbox): Promise<void> {
   await sb.db.query('DELETE FROM outbox');
+  // Every drain starts from a clean outbox: the dead rows and index entries of the drain
+  // before (100k) slowed the next one's walks of the indexes (65,213 index entries visited
+  // for 5,037 rows of one partition's completion, in one EXPLAIN ANALYZE).
+  await sb.db.query('VACUUM outbox');
   await sb.db.query('DELETE FROM relay_checkpoint');
   await deleteKeys(sb.redis, sb.prefix);
 }
@@ -87,6 +91,7 @@ async function refill(sb: Sandbox): Promise<number> {
   const { rowCount } = await sb.db.query(`
     INSERT INTO outbox (transaction_id, position, event_id, entity_type, event_type, shard)
     SELECT pg_current_xact_id(), position, id, entity_type, event_type, l01_shard(entity_id) FROM events ORDER BY position`);
+  await sb.db.query('ANALYZE outbox');
   return rowCount ?? 0;
 }
 
