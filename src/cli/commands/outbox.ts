@@ -16,8 +16,12 @@ export function outboxCommand(): Command {
     .option('--json', 'print JSON')
     .action(action(async (o: { json?: boolean }) => {
       const count = config().L01_RELAY_PARTITIONS;
-      const [status, leaders] = await withDb(async (db) =>
-        [await outboxStatus(db, count), await Promise.all(partitionsOf(count).map((p) => relayLeader(db, p)))] as const);
+      const [status, leaders] = await withDb(async (db) => {
+        // One client: one query at a time.
+        const leaders: Array<RelayLeader | null> = [];
+        for (const p of partitionsOf(count)) leaders.push(await relayLeader(db, p));
+        return [await outboxStatus(db, count), leaders] as const;
+      });
       if (o.json) {
         const partitions = status.partitions.map((p, i) => ({ ...p, leader: leaders[i] }));
         return out(JSON.stringify({ ...status, partitions, leader: leaders[0] ?? null }));
