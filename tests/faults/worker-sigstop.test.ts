@@ -44,6 +44,9 @@ it('a publisher frozen past its BullMQ lock and resumed duplicates nothing, in t
     // The zombie leader.
     const leader = await waitForLeader(s.workers);
     const standby = s.workers.find((w) => w.alive && w !== leader)!;
+    // Counted before the deposition: the standby may take over before the admin connection
+    // below has even closed (it retries every second; connecting alone took longer in a CI run).
+    const standbyFrom = standby.logs.length;
     leader.signal('SIGSTOP');
     const admin = new pg.Client({ connectionString: s.db.url });
     await admin.connect();
@@ -51,7 +54,7 @@ it('a publisher frozen past its BullMQ lock and resumed duplicates nothing, in t
       `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND granted`, [RELAY_LOCK_KEY]);
     await admin.end();
     expect(deposed, 'the frozen leader held the relay lock').toHaveLength(1);
-    await standby.waitForLog('became relay leader', 10_000, standby.logs.length);
+    await standby.waitForLog('became relay leader', 10_000, standbyFrom);
     const before = s.checker.reader.entries.length;
     for (const deadline = Date.now() + 15_000; s.checker.reader.entries.length < before + 100 && Date.now() < deadline;) await sleep(50);
     expect(s.checker.reader.entries.length, 'the new leader relays while the old one is frozen').toBeGreaterThanOrEqual(before + 100);
