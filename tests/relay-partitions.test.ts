@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Overview } from '../src/outbox/overview.js';
-import type { OutboxStatus, PartitionStatus } from '../src/outbox/sql.js';
+import type { OutboxStatus, PartitionStatus } from '../src/outbox/status.js';
 import { entityStream, globalStream, partitionNames, partitionOf, partitionsOf, shardOf } from '../src/wire/index.js';
 import { useTestApp } from './helpers/app.js';
 import { deleteKeys, startWorker, testPrefix, waitFor, type WorkerProcess } from './metrics.support.js';

@@ -18,7 +18,7 @@ import { globalStream, partitionNames, partitionsOf, type Partition, type WireNa
 import { PUBLISH_WINDOW_S, publishedInWindow } from '../workers/publish-rate.js';
 import { findEventStreams, readStreams, type ConsumerInfo, type GroupInfo } from '../workers/stream-info.js';
 import { noteOf, relayLeader, type RelayLeader } from './leadership.js';
-import { outboxStatus, type OutboxStatus } from './sql.js';
+import { outboxStatus, type OutboxStatus } from './status.js';
 
 export interface PartitionOverview {
   partition: number;

@@ -35,7 +35,8 @@ import type { BatchHandoff } from './batches.js';
 import type { StreamHealer } from './healing.js';
 import { advertise, STREAMS_BEHIND, type LeaderContext } from './leadership.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
-import { claimBatch, completeBatch, deadLetter, keyOf, outboxStatus, type BatchBounds, type ClaimedEvent } from './sql.js';
+import { claimBatch, completeBatch, deadLetter, keyOf, type BatchBounds, type ClaimedEvent } from './sql.js';
+import { outboxStatus } from './status.js';
 import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
 export interface RelayOptions {

@@ -13,7 +13,7 @@ import type { Queryable } from '../../db/pool.js';
 import type { RedisClient } from '../../redis.js';
 import { withTimeout } from '../../lib/time.js';
 import { DEAD_LETTER_STATUSES } from '../../outbox/dead-letters.js';
-import { outboxStatus } from '../../outbox/sql.js';
+import { outboxStatus } from '../../outbox/status.js';
 import { readStreams } from '../../workers/stream-info.js';
 
 export interface PipelineSources {

@@ -1,7 +1,7 @@
 /** `l01 outbox status`: is the relay keeping up, who is leading it (each partition), and what holds it back. */
 import { Command } from 'commander';
 import { relayLeader, type RelayLeader } from '../../outbox/leadership.js';
-import { outboxStatus } from '../../outbox/sql.js';
+import { outboxStatus } from '../../outbox/status.js';
 import { partitionsOf } from '../../wire/names.js';
 import { action, config, out, withDb } from '../context.js';
 import { duration } from '../format.js';
