@@ -44,8 +44,9 @@ const legacy = names.legacyChannel !== '';
 const bounds = {
   bytes: Math.floor(config.L01_RELAY_BATCH_BYTES / (legacy ? 2 : 1) / config.L01_RELAY_PARTITIONS),
   maxMessageBytes: config.L01_MAX_MESSAGE_BYTES,
+  legacy,
 };
-const batches = new BatchHandoff(db, legacy, bounds);
+const batches = new BatchHandoff(db, bounds);
 const processor = createPublishProcessor({
   redis, names, maxMessageBytes: config.L01_MAX_MESSAGE_BYTES, load: (job) => batches.events(job),
   ack: { replicas: config.L01_REDIS_WAIT_REPLICAS, timeoutMs: config.L01_REDIS_WAIT_TIMEOUT_MS },

@@ -27,7 +27,7 @@ import type { RedisClient } from '../redis.js';
 import type pg from 'pg';
 import { toOutgoing } from '../outbox/batches.js';
 import { wakeRelay } from '../outbox/signal.js';
-import { CLAIMED_COLUMNS, type ClaimedEvent } from '../outbox/sql.js';
+import { claimedColumns, type ClaimedEvent } from '../outbox/sql.js';
 import { sleep } from '../lib/time.js';
 import { entryFields } from '../wire/message.js';
 import { entityStream, globalStream, partitionNames, type WireNames } from '../wire/names.js';
@@ -96,7 +96,7 @@ export async function replayToStreams(db: pg.ClientBase, redis: RedisClient, nam
       // The relay's own columns and message (outbox/sql.ts, wire/message.ts), as if each event
       // sat in the outbox at (X, position), requeued: marked replayed.
       const { rows } = await db.query<ClaimedEvent>(
-        `SELECT ${CLAIMED_COLUMNS}
+        `SELECT ${claimedColumns('false')}
          FROM (SELECT $3::xid8 AS transaction_id, e.position, e.id AS event_id, e.entity_type, e.event_type, true AS requeued
                FROM events AS e WHERE e.position > $1 AND ($2::bigint IS NULL OR e.position <= $2)
                ORDER BY e.position LIMIT ${PAGE}) AS o

@@ -43,7 +43,6 @@ import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, formatEntryId, parseEntryId, ZERO_ENTRY, type EntryId } from '../wire/entry-id.js';
-import { messageText } from '../wire/message.js';
 import { entityStream, globalStream, SOLE_PARTITION, type Partition, type WireNames } from '../wire/names.js';
 import type { StreamFloors } from '../workers/publish.js';
 import { retentionEnabled, trimStream, type RetentionPolicy } from '../workers/retention.js';
@@ -177,7 +176,7 @@ export class StreamHealer {
     const counts: Record<string, number> = Object.fromEntries(behind.map((s) => [s.stream, 0]));
     let from = [...lower.values()].reduce((a, b) => (compareEntryIds(b, a) < 0 ? b : a));
     for (;;) {
-      const rows = await readLogRange(this.o.db, from, upper, types, this.o.batchSize, this.o.bounds, this.partition);
+      const rows = await readLogRange(this.o.db, from, upper, types, this.o.batchSize, { ...this.o.bounds, legacy: false }, this.partition);
       if (rows.length === 0) break;
       const entries = this.entriesOf(rows, lower, globalLower);
       const results = await appendHealed(this.o.redis, this.o.names, entries);
@@ -235,7 +234,7 @@ export class StreamHealer {
       }
       entries.push({
         id: formatEntryId(key), entityType: e.entity_type, eventType: e.event_type,
-        message: messageText({ ...e, replayed: true }),
+        message: e.message, // the log's rows are requeued: marked replayed
         targets: g && en ? 'ge' : g ? 'g' : 'e',
       });
     }

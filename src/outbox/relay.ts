@@ -266,7 +266,10 @@ export class Relay {
     const span = this.o.destination !== undefined && tracingActive() ? startPublishSpan(batch, this.o.destination) : undefined;
     const job = this.o.batches.hold(batch, after, this.o.healer?.floorsFor(batch), this.partition);
     // The held messages carry the parts now: the rows keep only what completing needs.
-    for (const e of batch) e.payload = e.metadata = '';
+    for (const e of batch) {
+      e.message = '';
+      e.legacy_message = null;
+    }
     try {
       const outcome = await this.o.publish(job);
       if (span) endPublishSpan(span, outcome);

@@ -17,19 +17,27 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, type EntryId } from '../wire/entry-id.js';
-import { AGGREGATE_ID_FIELDS, type LegacyParts } from '../wire/legacy.js';
-import type { MessageParts } from '../wire/message.js';
+import { AGGREGATE_ID_FIELDS, legacyMessageSql } from '../wire/legacy.js';
+import { messageSql } from '../wire/message.js';
 import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
 /**
- * One claimed event: its outbox key, its routing, and the parts its message is written
- * from (`wire/message.ts`): payload and metadata stay JSON text, never parsed here.
+ * One claimed event: its outbox key, its routing, and its messages, written by Postgres
+ * (wire/message.ts `messageSql`, wire/legacy.ts `legacyMessageSql`) from the stored parts.
  */
-export interface ClaimedEvent extends Omit<MessageParts, 'replayed'>, LegacyParts {
+export interface ClaimedEvent {
   transaction_id: string;
   position: string;
+  event_id: string;
+  entity_type: string;
+  event_type: string;
+  entity_id: string;
   /** A dead letter put back by an operator, or a replayed event: published marked `replayed`. */
   requeued: boolean;
+  /** The message (`L01Event` JSON); empty when `oversize`. */
+  message: string;
+  /** The original service's message, when the statement was asked for it (its channel is on); else null. */
+  legacy_message: string | null;
   /** Octets of payload + metadata as sent (absent where a statement does not measure them). */
   bytes?: number;
   /** Payload and metadata alone exceed the message limit: not read (empty), never publishable. */
@@ -42,16 +50,50 @@ const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
 /** The aggregate id of the original's message (wire/legacy.ts): a payload field for some entities. */
 const AGGREGATE_ID = `COALESCE(CASE e.entity_type ${AGGREGATE_ID_FIELDS.map(([t, f]) => `WHEN ${literal(t)} THEN e.payload->>${literal(f)}`).join(' ')} END, e.entity_id::text)`;
 
-/** The columns of a ClaimedEvent; `o` is the outbox row, `e` its event. */
-export const CLAIMED_COLUMNS = `o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
-         o.entity_type, o.event_type, o.requeued, e.entity_id, e.entity_version,
-         e.payload::text AS payload, e.metadata::text AS metadata, to_json(e.created_at)::text AS created_at,
-         ${AGGREGATE_ID} AS aggregate_id, to_json(e.created_at AT TIME ZONE 'UTC')::text AS created_at_utc`;
+/** SQL expressions of what a row's messages are written from. */
+interface RowParts {
+  event_type: string; event_id: string; entity_type: string; entity_id: string; entity_version: string; position: string;
+  /** jsonb, or its text. */
+  payload: string; metadata: string;
+  created_at: string; aggregate_id: string;
+  /** Published marked `replayed`. */
+  requeued: string;
+}
+
+/** The parts as columns of the relation `r` named after them. */
+const partsOf = (r: string): RowParts => ({
+  event_type: `${r}.event_type`, event_id: `${r}.event_id`, entity_type: `${r}.entity_type`, entity_id: `${r}.entity_id`,
+  entity_version: `${r}.entity_version`, position: `${r}.position`, payload: `${r}.payload`, metadata: `${r}.metadata`,
+  created_at: `${r}.created_at`, aggregate_id: `${r}.aggregate_id`, requeued: `${r}.requeued`,
+});
+
+/**
+ * The `message` and `legacy_message` columns of a row: the original's message only where
+ * `legacy` (an SQL boolean) holds; neither is written where `oversize` holds (its parts are
+ * never sent).
+ */
+const messageColumns = (p: RowParts, legacy: string, oversize = 'false') => `CASE WHEN ${oversize} THEN '' ELSE ${messageSql({
+  event_type: p.event_type, event_id: p.event_id, entity_type: p.entity_type, entity_id: p.entity_id,
+  entity_version: p.entity_version, position: p.position, payload: p.payload, metadata: p.metadata,
+  created_at: p.created_at, replayed: p.requeued,
+})} END AS message,
+         CASE WHEN ${legacy} AND NOT ${oversize} THEN ${legacyMessageSql({
+  entity_type: p.entity_type, event_type: p.event_type, aggregate_id: p.aggregate_id,
+  payload: p.payload, metadata: p.metadata, created_at_utc: `(${p.created_at} AT TIME ZONE 'UTC')`,
+})} END AS legacy_message`;
+
+/**
+ * The columns of a ClaimedEvent, without the byte bound: `o` is the outbox row, `e` its
+ * event; `legacy`: an SQL boolean, whether to write the original's message too.
+ */
+export const claimedColumns = (legacy: string) => `o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
+         o.entity_type, o.event_type, o.requeued, e.entity_id,
+         ${messageColumns({ ...partsOf('e'), event_id: 'o.event_id', requeued: 'o.requeued', aggregate_id: AGGREGATE_ID }, legacy)}`;
 
 /**
  * Outbox rows with their events, in commit-safe order, bounded by count AND by bytes;
- * `where` narrows them down ($1 is the count, `p` the number of the first of two more
- * parameters: the message limit, then the byte budget).
+ * `where` narrows them down ($1 is the count, `p` the number of the first of three more
+ * parameters: the message limit, the byte budget, whether to write the original's message).
  *
  * The byte bound: each candidate's payload and metadata are turned into the text that is
  * sent, once (a subquery with a LIMIT is never flattened into the outer query, so the cast
@@ -95,11 +137,8 @@ const boundedRows = (source: string, where: string, p: number) => `
     WINDOW w AS (ORDER BY c.transaction_id, c.position ROWS UNBOUNDED PRECEDING)
   )
   SELECT s.transaction_id::text AS transaction_id, s.position::text AS position, s.event_id,
-         s.entity_type, s.event_type, s.requeued, s.entity_id, s.entity_version,
-         CASE WHEN s.oversize THEN '' ELSE s.payload END AS payload,
-         CASE WHEN s.oversize THEN '' ELSE s.metadata END AS metadata,
-         to_json(s.created_at)::text AS created_at, s.aggregate_id,
-         to_json(s.created_at AT TIME ZONE 'UTC')::text AS created_at_utc,
+         s.entity_type, s.event_type, s.requeued, s.entity_id,
+         ${messageColumns(partsOf('s'), `$${p + 2}::boolean`, 's.oversize')},
          s.bytes::int AS bytes, s.oversize,
          COALESCE(s.running + s.next_cost > $${p + 1}::bigint, false) AS cut
   FROM sized AS s
@@ -170,12 +209,16 @@ const LOG_AS_OUTBOX = (p: Partition) => `(SELECT e.transaction_id, e.position, e
       AND NOT EXISTS (SELECT 1 FROM dead_letters AS d WHERE d.event_id = e.id AND d.status <> 'published'))`;
 const LOG_RANGE = perPartition((p) => boundedRows(LOG_AS_OUTBOX(p), 'true', 7));
 
-/** How big a batch may get: at most `bytes` of payload + metadata; `maxMessageBytes`: parts above it are not read. */
+/**
+ * What a batch holds: at most `bytes` of payload + metadata; `maxMessageBytes`: parts above
+ * it are not read; `legacy`: each event's message in the original's shape too (its channel is on).
+ */
 export interface BatchBounds {
   bytes: number;
   maxMessageBytes: number;
+  legacy?: boolean;
 }
-/** No byte bound (tools and tests that only care about counts). */
+/** No byte bound, no original's message (tools and tests that only care about counts). */
 export const UNBOUNDED: BatchBounds = { bytes: Number.MAX_SAFE_INTEGER, maxMessageBytes: Number.MAX_SAFE_INTEGER };
 
 /**
@@ -187,7 +230,7 @@ export async function claimBatch(
 ): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: named('relay_claim', partition), text: CLAIM(partition),
-    values: [limit, after.transactionId, after.position, bounds.maxMessageBytes, bounds.bytes],
+    values: [limit, after.transactionId, after.position, bounds.maxMessageBytes, bounds.bytes, bounds.legacy === true],
   });
   return rows;
 }
@@ -203,7 +246,7 @@ export async function readBatch(
 ): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: named('relay_read_batch', partition), text: RANGE(partition),
-    values: [limit, after.transactionId, after.position, last.transactionId, last.position, bounds.maxMessageBytes, bounds.bytes],
+    values: [limit, after.transactionId, after.position, last.transactionId, last.position, bounds.maxMessageBytes, bounds.bytes, bounds.legacy === true],
   });
   return rows;
 }
@@ -217,7 +260,7 @@ export async function readLogRange(
 ): Promise<ClaimedEvent[]> {
   const { rows } = await db.query<ClaimedEvent>({
     name: named('relay_read_log_range', partition), text: LOG_RANGE(partition),
-    values: [limit, after.transactionId, after.position, last.transactionId, last.position, entityTypes, bounds.maxMessageBytes, bounds.bytes],
+    values: [limit, after.transactionId, after.position, last.transactionId, last.position, entityTypes, bounds.maxMessageBytes, bounds.bytes, bounds.legacy === true],
   });
   return rows;
 }

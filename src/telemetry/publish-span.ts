@@ -21,9 +21,10 @@ import { tracer } from './tracing.js';
 const MAX_LINKS = 128;
 
 function storedContext(e: ClaimedEvent): SpanContext | undefined {
-  if (e.oversize || !e.metadata.includes('traceparent')) return undefined;
+  if (e.oversize || !e.message.includes('traceparent')) return undefined;
   try {
-    const tc = messageTraceContext({ entity_type: e.entity_type, metadata: JSON.parse(e.metadata) as Record<string, unknown> });
+    const { metadata } = JSON.parse(e.message) as { metadata: Record<string, unknown> };
+    const tc = messageTraceContext({ entity_type: e.entity_type, metadata });
     const ctx = tc && parentContext({ ...tc });
     return ctx && trace.getSpanContext(ctx);
   } catch {
@@ -31,7 +32,7 @@ function storedContext(e: ClaimedEvent): SpanContext | undefined {
   }
 }
 
-/** Starts the span of a batch about to be published to `destination`; call before its rows' parts are dropped. */
+/** Starts the span of a batch about to be published to `destination`; call before its rows' messages are dropped. */
 export function startPublishSpan(batch: readonly ClaimedEvent[], destination: string): Span {
   const links: Link[] = [];
   for (const e of batch) {

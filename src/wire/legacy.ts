@@ -95,3 +95,39 @@ export function legacyMessageText(p: LegacyParts): string {
     `"aggregate_type":${JSON.stringify(legacyAggregateType(p.entity_type))},"aggregate_id":${JSON.stringify(p.aggregate_id)},` +
     `"payload":${p.payload},"metadata":${p.metadata},"timestamp":${p.created_at_utc}}`;
 }
+
+const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+/** `CASE <subject> WHEN 'k' THEN 'v' … ELSE <otherwise> END` over the pairs; `otherwise` when there are none. */
+const caseOf = (subject: string, pairs: ReadonlyArray<[string, string]>, otherwise: string) =>
+  pairs.length === 0 ? otherwise : `CASE ${subject} ${pairs.map(([k, v]) => `WHEN ${literal(k)} THEN ${literal(v)}`).join(' ')} ELSE ${otherwise} END`;
+const namings = Object.entries(NAMING);
+
+/** `legacyAggregateType` as an SQL expression of the entity type column `t`. */
+export function legacyAggregateTypeSql(t: string): string {
+  const named = namings.filter(([, n]) => n.aggregateType !== undefined).map(([k, n]) => [k, n.aggregateType!] as [string, string]);
+  return `CASE WHEN starts_with(${t}, ${literal(DOMAIN_PREFIX)}) THEN substr(${t}, ${DOMAIN_PREFIX.length + 1}) ELSE ${caseOf(t, named, t)} END`;
+}
+
+/** `legacyEventType` as an SQL expression of the entity type and event type columns. */
+export function legacyEventTypeSql(t: string, e: string): string {
+  const verb = `substr(${e}, length(${t}) + 2)`;
+  const prefixes = namings.filter(([, n]) => n.prefix !== undefined).map(([k, n]) => [k, n.prefix!] as [string, string]);
+  const verbs = namings.filter(([, n]) => n.verbs !== undefined)
+    .map(([k, n]) => `WHEN ${t} = ${literal(k)} THEN ${caseOf(verb, Object.entries(n.verbs!), verb)}`);
+  const word = verbs.length === 0 ? verb : `CASE ${verbs.join(' ')} ELSE ${verb} END`;
+  return `CASE WHEN starts_with(${t}, ${literal(DOMAIN_PREFIX)}) OR NOT starts_with(${e}, ${t} || '_') THEN ${e}
+    ELSE concat(${caseOf(t, prefixes, t)}, '.', ${word}) END`;
+}
+
+/**
+ * The same text as `legacyMessageText`, written by Postgres (as wire/message.ts
+ * `messageSql` does for the service's own message): `c` holds SQL expressions of the parts,
+ * `payload` and `metadata` jsonb or their text, `created_at_utc` a timestamp without time
+ * zone. The naming rules above are written into it as CASE expressions, from the same
+ * table; tests/message-sql asserts both write the same text for every naming.
+ */
+export function legacyMessageSql(c: { [K in keyof LegacyParts]: string }): string {
+  return `concat('{"event_type":', to_json(${legacyEventTypeSql(c.entity_type, c.event_type)}), ',"aggregate_type":', to_json(${legacyAggregateTypeSql(c.entity_type)}),
+    ',"aggregate_id":', to_json(${c.aggregate_id}::text), ',"payload":', ${c.payload}::text, ',"metadata":', ${c.metadata}::text,
+    ',"timestamp":', to_json(${c.created_at_utc}), '}')`;
+}
