@@ -37,8 +37,10 @@ await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };
 const legacy = names.legacyChannel !== '';
-// L01_RELAY_BATCH_BYTES counts the messages as they travel: each event's parts go twice
-// (both shapes) while the original's channel is on. It bounds the worker, whatever it leads:
+// L01_RELAY_BATCH_BYTES counts the messages as the worker holds them; while the original's
+// channel is on, half of it goes to payloads (each event's parts travel to Redis once, in its
+// message, since publish.lua writes the original's shape from it, but the budget is kept
+// where it was measured). It bounds the worker, whatever it leads:
 // each of P partitions gets 1/P of it (a worker leading all four of 4 partitions held 171–182
 // MB at its peak draining 30k small events with 4 MB each, 138–145 MB with one partition).
 const bounds = {

@@ -1,13 +1,22 @@
 /**
- * The relay's claim has Postgres write each event's messages (outbox/sql.ts, from
- * wire/message.ts `messageSql` and wire/legacy.ts `legacyMessageSql`); the service's own
- * rendering in JavaScript (`messageText`, `legacyMessageText`) is what consumers, the
- * message limit and the docs were built against. Both must write the same bytes, for any
- * content: escapes, non-ASCII, numbers jsonb keeps exactly, every legacy naming.
+ * The relay's claim has Postgres write each event's message (outbox/sql.ts, from
+ * wire/message.ts `messageSqlParts`) and the head and tail of its message in the original's
+ * shape (wire/legacy.ts `legacyMessageSqlParts`), whose body publish.lua cuts out of the
+ * message. The service's own rendering in JavaScript (`messageText`, `legacyMessageText`)
+ * is what consumers, the message limit and the docs were built against. Both must give the
+ * same bytes, for any content: escapes, non-ASCII, numbers jsonb keeps exactly, every
+ * legacy naming — down to what reaches the original's channel.
  */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { legacyMessageSql, legacyMessageText } from '../src/wire/legacy.js';
-import { messageSql, messageText } from '../src/wire/message.js';
+import { toOutgoing } from '../src/outbox/batches.js';
+import type { ClaimedEvent } from '../src/outbox/sql.js';
+import { legacyMessageSqlParts, legacyMessageText } from '../src/wire/legacy.js';
+import { messageSqlParts, messageText } from '../src/wire/message.js';
+import { legacyChannel } from '../src/wire/names.js';
+import { publishEvents } from '../src/workers/publish.js';
+import { publishCounterKey } from '../src/workers/publish-rate.js';
 import { useTestApp } from './helpers/app.js';
 
 const t = useTestApp();
@@ -39,7 +48,10 @@ const CASES: Case[] = [
 
 interface Written {
   message: string;
-  legacy: string;
+  legacy_head: string;
+  legacy_tail: string;
+  body_from: number;
+  body_tail: number;
   event_type: string;
   event_id: string;
   entity_type: string;
@@ -61,9 +73,11 @@ async function written(): Promise<Written[]> {
     entity_version: 'v.entity_version', position: 'v.position', payload: 'v.payload', metadata: 'v.metadata',
     created_at: 'v.created_at', replayed: 'v.replayed',
   };
+  const m = messageSqlParts(v);
+  const l = legacyMessageSqlParts({ entity_type: 'v.entity_type', event_type: 'v.event_type', aggregate_id: 'v.entity_id', created_at_utc: `(v.created_at AT TIME ZONE 'UTC')` });
   const { rows } = await t.db.query<Written>(
-    `SELECT ${messageSql(v)} AS message,
-            ${legacyMessageSql({ entity_type: 'v.entity_type', event_type: 'v.event_type', aggregate_id: 'v.entity_id', payload: 'v.payload', metadata: 'v.metadata', created_at_utc: `(v.created_at AT TIME ZONE 'UTC')` })} AS legacy,
+    `SELECT concat(${m.head}, ${m.body}, ${m.tail}) AS message, ${l.head} AS legacy_head, ${l.tail} AS legacy_tail,
+            octet_length(${m.head}) AS body_from, octet_length(${m.tail}) AS body_tail,
             v.event_type, v.event_id::text, v.entity_type, v.entity_id::text, v.entity_version, v.position::text,
             v.payload::text AS payload, v.metadata::text AS metadata, to_json(v.created_at)::text AS created_at,
             to_json(v.created_at AT TIME ZONE 'UTC')::text AS created_at_utc, v.entity_id::text AS aggregate_id, v.replayed
@@ -75,6 +89,12 @@ async function written(): Promise<Written[]> {
     [JSON.stringify(CASES.map((c, n) => ({ ...c, n })))],
   );
   return rows;
+}
+
+/** The original's message as publish.lua writes it: head, the message's body (cut by octets), tail. */
+function spliced(r: Written): string {
+  const message = Buffer.from(r.message);
+  return Buffer.concat([Buffer.from(r.legacy_head), message.subarray(r.body_from, message.length - r.body_tail), Buffer.from(r.legacy_tail)]).toString();
 }
 
 describe('messages written by Postgres', () => {
@@ -92,8 +112,8 @@ describe('messages written by Postgres', () => {
 
   it('are the same text as legacyMessageText, for every naming of the original', async () => {
     const rows = await written();
-    for (const r of rows) expect(r.legacy).toBe(legacyMessageText(r));
-    const types = rows.map((r) => JSON.parse(r.legacy) as { event_type: string; aggregate_type: string });
+    for (const r of rows) expect(spliced(r)).toBe(legacyMessageText(r));
+    const types = rows.map((r) => JSON.parse(spliced(r)) as { event_type: string; aggregate_type: string });
     // The namings the original used, as wire/legacy.ts declares them.
     expect(types.slice(0, 10).map((m) => `${m.aggregate_type} ${m.event_type}`)).toEqual([
       'agent agent.created', 'agent agent.updated', 'task task.deleted',
@@ -102,5 +122,32 @@ describe('messages written by Postgres', () => {
       'plan something_else',
     ]);
     expect(types.slice(10).map((m) => m.aggregate_type)).toEqual(['order', 'ünïcode "agg"', 'session']);
+  });
+
+  it('reach the channels, the original\'s included, as messageText and legacyMessageText write them', async () => {
+    const rows = await written();
+    const prefix = `l01-msgsql-${randomUUID().slice(0, 8)}:`;
+    const names = { prefix, channelPrefix: prefix, legacyChannel: 'l01:events' };
+    const sub = t.redis.duplicate();
+    try {
+      if (sub.status !== 'ready') await once(sub, 'ready');
+      const received: Array<{ channel: string; message: string }> = [];
+      sub.on('pmessage', (_p, channel, message) => received.push({ channel, message }));
+      await sub.psubscribe(`${prefix}*`);
+      const events = rows.map((r, i) => toOutgoing({
+        ...r, transaction_id: '7', position: String(1000 + i), event_id: r.event_id, requeued: r.replayed,
+      } as ClaimedEvent));
+      const statuses = await publishEvents(t.redis, names, events);
+      expect(statuses).toEqual(rows.map(() => 1));
+      const deadline = Date.now() + 5000;
+      while (received.length < 2 * rows.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const legacy = legacyChannel(names);
+      expect(received.filter((m) => m.channel === legacy).map((m) => m.message)).toEqual(rows.map((r) => legacyMessageText(r)));
+      expect(received.filter((m) => m.channel !== legacy).map((m) => m.message)).toEqual(rows.map((r) => messageText(r)));
+      expect(received.filter((m) => m.channel !== legacy).map((m) => m.channel)).toEqual(rows.map((r) => `${prefix}events:${r.event_type}`));
+    } finally {
+      await t.redis.unlink(`${prefix}stream:events`, ...new Set(rows.map((r) => `${prefix}stream:events:${r.entity_type}`)), publishCounterKey(names, 0)).catch(() => {});
+      sub.disconnect();
+    }
   });
 });

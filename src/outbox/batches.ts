@@ -17,14 +17,15 @@ import type { PublishJob } from '../workers/queue.js';
 import { keyOf, readBatch, UNBOUNDED, type BatchBounds, type ClaimedEvent } from './sql.js';
 
 /**
- * The event as the publisher sends it, its messages as the claim wrote them (a requeued
- * event's are marked `replayed`); the original's message when the claim wrote it (its
- * channel is on). An oversize event (its parts were not read) carries no message, only its size.
+ * The event as the publisher sends it, its message as the claim wrote it (a requeued
+ * event's is marked `replayed`), and the original's message's parts when the claim wrote
+ * them (its channel is on). An oversize event (its parts were not read) carries no message, only its size.
  */
 export const toOutgoing = (e: ClaimedEvent): OutgoingEvent => {
   const routing = { id: formatEntryId(keyOf(e)), entityType: e.entity_type, eventType: e.event_type };
   if (e.oversize) return { ...routing, message: '', oversize: true, bytes: e.bytes };
-  return { ...routing, message: e.message, ...(e.legacy_message !== null ? { legacyMessage: e.legacy_message } : {}) };
+  if (e.legacy_head === null || e.legacy_tail === null || e.body_from === null || e.body_tail === null) return { ...routing, message: e.message };
+  return { ...routing, message: e.message, legacy: { head: e.legacy_head, tail: e.legacy_tail, bodyFrom: e.body_from, bodyTail: e.body_tail } };
 };
 
 const jobKey = (job: PublishJob) => `${job.partition?.index ?? 0}:${formatEntryId(job.after)}/${formatEntryId(job.last)}`;

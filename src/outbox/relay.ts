@@ -268,7 +268,7 @@ export class Relay {
     // The held messages carry the parts now: the rows keep only what completing needs.
     for (const e of batch) {
       e.message = '';
-      e.legacy_message = null;
+      e.legacy_head = e.legacy_tail = null;
     }
     try {
       const outcome = await this.o.publish(job);

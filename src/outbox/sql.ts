@@ -17,8 +17,8 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, type EntryId } from '../wire/entry-id.js';
-import { AGGREGATE_ID_FIELDS, legacyMessageSql } from '../wire/legacy.js';
-import { messageSql } from '../wire/message.js';
+import { AGGREGATE_ID_FIELDS, legacyMessageSqlParts } from '../wire/legacy.js';
+import { messageSqlParts } from '../wire/message.js';
 import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
 /**
@@ -36,8 +36,15 @@ export interface ClaimedEvent {
   requeued: boolean;
   /** The message (`L01Event` JSON); empty when `oversize`. */
   message: string;
-  /** The original service's message, when the statement was asked for it (its channel is on); else null. */
-  legacy_message: string | null;
+  /**
+   * The original service's message, when the statement was asked for it (its channel is
+   * on), else null: `legacy_head`, then the message's body (between its first `body_from`
+   * and its last `body_tail` octets), then `legacy_tail` (wire/legacy.ts).
+   */
+  legacy_head: string | null;
+  legacy_tail: string | null;
+  body_from: number | null;
+  body_tail: number | null;
   /** Octets of payload + metadata as sent (absent where a statement does not measure them). */
   bytes?: number;
   /** Payload and metadata alone exceed the message limit: not read (empty), never publishable. */
@@ -67,20 +74,29 @@ const partsOf = (r: string): RowParts => ({
   created_at: `${r}.created_at`, aggregate_id: `${r}.aggregate_id`, requeued: `${r}.requeued`,
 });
 
-/**
- * The `message` and `legacy_message` columns of a row: the original's message only where
- * `legacy` (an SQL boolean) holds; neither is written where `oversize` holds (its parts are
- * never sent).
- */
-const messageColumns = (p: RowParts, legacy: string, oversize = 'false') => `CASE WHEN ${oversize} THEN '' ELSE ${messageSql({
+/** The pieces of a row's message (wire/message.ts), as SQL expressions. */
+const messagePieces = (p: RowParts) => messageSqlParts({
   event_type: p.event_type, event_id: p.event_id, entity_type: p.entity_type, entity_id: p.entity_id,
   entity_version: p.entity_version, position: p.position, payload: p.payload, metadata: p.metadata,
   created_at: p.created_at, replayed: p.requeued,
-})} END AS message,
-         CASE WHEN ${legacy} AND NOT ${oversize} THEN ${legacyMessageSql({
-  entity_type: p.entity_type, event_type: p.event_type, aggregate_id: p.aggregate_id,
-  payload: p.payload, metadata: p.metadata, created_at_utc: `(${p.created_at} AT TIME ZONE 'UTC')`,
-})} END AS legacy_message`;
+});
+
+/**
+ * The message columns of a row (see ClaimedEvent): the original's message only where
+ * `legacy` (an SQL boolean) holds; none where `oversize` holds (its parts are never sent).
+ * `pieces`: the message's head and tail where they are columns already (each is measured
+ * as well as sent, and its timestamp is the costliest part to write).
+ */
+function messageColumns(p: RowParts, legacy: string, oversize = 'false', pieces?: { head: string; tail: string }): string {
+  const m = { ...messagePieces(p), ...pieces };
+  const l = legacyMessageSqlParts({
+    entity_type: p.entity_type, event_type: p.event_type, aggregate_id: p.aggregate_id, created_at_utc: `(${p.created_at} AT TIME ZONE 'UTC')`,
+  });
+  const withLegacy = (expr: string) => `CASE WHEN ${legacy} AND NOT ${oversize} THEN ${expr} END`;
+  return `CASE WHEN ${oversize} THEN '' ELSE concat(${m.head}, ${m.body}, ${m.tail}) END AS message,
+         ${withLegacy(l.head)} AS legacy_head, ${withLegacy(l.tail)} AS legacy_tail,
+         ${withLegacy(`octet_length(${m.head})`)} AS body_from, ${withLegacy(`octet_length(${m.tail})`)} AS body_tail`;
+}
 
 /**
  * The columns of a ClaimedEvent, without the byte bound: `o` is the outbox row, `e` its
@@ -138,10 +154,12 @@ const boundedRows = (source: string, where: string, p: number) => `
   )
   SELECT s.transaction_id::text AS transaction_id, s.position::text AS position, s.event_id,
          s.entity_type, s.event_type, s.requeued, s.entity_id,
-         ${messageColumns(partsOf('s'), `$${p + 2}::boolean`, 's.oversize')},
+         ${messageColumns(partsOf('s'), `$${p + 2}::boolean`, 's.oversize', { head: 'm.head', tail: 'm.tail' })},
          s.bytes::int AS bytes, s.oversize,
          COALESCE(s.running + s.next_cost > $${p + 1}::bigint, false) AS cut
   FROM sized AS s
+  -- OFFSET 0 keeps the pieces a subquery of their own, written once per row, not once per use.
+  CROSS JOIN LATERAL (SELECT ${messagePieces(partsOf('s')).head} AS head, ${messagePieces(partsOf('s')).tail} AS tail OFFSET 0) AS m
   WHERE s.n = 1 OR s.running <= $${p + 1}::bigint
   ORDER BY s.transaction_id, s.position`;
 

@@ -120,14 +120,20 @@ export function legacyEventTypeSql(t: string, e: string): string {
 }
 
 /**
- * The same text as `legacyMessageText`, written by Postgres (as wire/message.ts
- * `messageSql` does for the service's own message): `c` holds SQL expressions of the parts,
- * `payload` and `metadata` jsonb or their text, `created_at_utc` a timestamp without time
- * zone. The naming rules above are written into it as CASE expressions, from the same
- * table; tests/message-sql asserts both write the same text for every naming.
+ * The same text as `legacyMessageText`, from Postgres and Redis: `c` holds SQL expressions
+ * of the parts (`payload` and `metadata` jsonb or their text, `created_at_utc` a timestamp
+ * without time zone); the original's message is `head`, then the `body` of the service's
+ * own message (wire/message.ts `messageSqlParts`: `"payload":…,"metadata":…,"timestamp":`,
+ * the same text in both shapes), then `tail`. The claim writes head and tail; publish.lua
+ * cuts the body out of the message it is appending, so the payload travels to Redis once,
+ * not twice. The naming rules above are written into `head` as CASE expressions, from the
+ * same table; tests/message-sql asserts that head + body + tail is `legacyMessageText`'s
+ * text for every naming, and that publish.lua PUBLISHes exactly that.
  */
-export function legacyMessageSql(c: { [K in keyof LegacyParts]: string }): string {
-  return `concat('{"event_type":', to_json(${legacyEventTypeSql(c.entity_type, c.event_type)}), ',"aggregate_type":', to_json(${legacyAggregateTypeSql(c.entity_type)}),
-    ',"aggregate_id":', to_json(${c.aggregate_id}::text), ',"payload":', ${c.payload}::text, ',"metadata":', ${c.metadata}::text,
-    ',"timestamp":', to_json(${c.created_at_utc}), '}')`;
+export function legacyMessageSqlParts(c: Pick<{ [K in keyof LegacyParts]: string }, 'entity_type' | 'event_type' | 'aggregate_id' | 'created_at_utc'>): { head: string; tail: string } {
+  return {
+    head: `concat('{"event_type":', to_json(${legacyEventTypeSql(c.entity_type, c.event_type)}), ',"aggregate_type":', to_json(${legacyAggregateTypeSql(c.entity_type)}),
+    ',"aggregate_id":', to_json(${c.aggregate_id}::text), ',')`,
+    tail: `concat(to_json(${c.created_at_utc}), '}')`,
+  };
 }

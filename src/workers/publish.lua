@@ -7,14 +7,18 @@
   KEYS[n + 2]    the partition's publish counter (workers/publish-rate.ts): a hash of events
                  appended per second of Redis's clock
   ARGV[1]        floor of the global stream: an id the relay knows it reached ('' = none)
-  ARGV[7i - 5]   stream entry id of event i: "<transaction_id>-<position>"
-  ARGV[7i - 4]   pub/sub channel of event i
-  ARGV[7i - 3]   event type of event i
-  ARGV[7i - 2]   message of event i (JSON)
-  ARGV[7i - 1]   the original service's channel ('' = none): `l01:events`
-  ARGV[7i]       message of event i in the original's shape (JSON)
-  ARGV[7i + 1]   floor of event i's entity stream ('' = none, or checked with an earlier event)
-  ARGV[7n + 2]   the counter's window, seconds: fields older than it are dropped
+  ARGV[2]        the counter's window, seconds: fields older than it are dropped
+  ARGV[3]        the channels' prefix: event i goes to ARGV[3] .. its event type
+  ARGV[4]        the original service's channel ('' = none): `l01:events`
+  and for event i, from k = 4 + 8 (i - 1):
+  ARGV[k + 1]    its stream entry id: "<transaction_id>-<position>"
+  ARGV[k + 2]    its event type
+  ARGV[k + 3]    its message (JSON)
+  ARGV[k + 4]    floor of its entity stream ('' = none, or checked with an earlier event)
+  ARGV[k + 5]    the head of its message in the original's shape ('' = none: not published there)
+  ARGV[k + 6]    the tail of that message
+  ARGV[k + 7]    octets before the body in its message (wire/legacy.ts: the original's
+  ARGV[k + 8]    message is head .. body .. tail) and octets after it
 
   Returns one status per event:
      1  published (appended to both streams, then PUBLISHed on its channel and the original's)
@@ -48,18 +52,19 @@ local function check(key, floor)
     behind[#behind + 1] = last
   end
 end
+local function at(i) return 4 + (i - 1) * 8 end
 check(KEYS[1], ARGV[1])
-for i = 1, n do check(KEYS[1 + i], ARGV[1 + i * 7]) end
+for i = 1, n do check(KEYS[1 + i], ARGV[at(i) + 4]) end
 if #behind > 0 then
   table.insert(behind, 1, 'behind')
   return behind
 end
 
+local channel_prefix, legacy_channel = ARGV[3], ARGV[4]
 local results = {}
 for i = 1, n do
-  local base = 1 + (i - 1) * 7
-  local id, channel, event_type, message = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
-  local legacy_channel, legacy_message = ARGV[base + 5], ARGV[base + 6]
+  local k = at(i)
+  local id, event_type, message = ARGV[k + 1], ARGV[k + 2], ARGV[k + 3]
   local added = redis.pcall('XADD', KEYS[1], id, 'event_type', event_type, 'data', message)
   if type(added) == 'table' and added.err then
     if not is_duplicate_error(added) then return redis.error_reply(added.err) end
@@ -84,8 +89,12 @@ for i = 1, n do
     if type(entity) == 'table' and entity.err and not is_duplicate_error(entity) then
       return redis.error_reply(entity.err)
     end
-    redis.call('PUBLISH', channel, message)
-    if legacy_channel ~= '' then redis.call('PUBLISH', legacy_channel, legacy_message) end
+    redis.call('PUBLISH', channel_prefix .. event_type, message)
+    local legacy_head = ARGV[k + 5]
+    if legacy_channel ~= '' and legacy_head ~= '' then
+      local body = string.sub(message, tonumber(ARGV[k + 7]) + 1, #message - tonumber(ARGV[k + 8]))
+      redis.call('PUBLISH', legacy_channel, legacy_head .. body .. ARGV[k + 6])
+    end
     results[i] = 1
   end
 end
@@ -97,7 +106,7 @@ end
 local appended = 0
 for i = 1, n do if results[i] == 1 then appended = appended + 1 end end
 if appended > 0 then
-  local counter, window = KEYS[n + 2], tonumber(ARGV[2 + 7 * n])
+  local counter, window = KEYS[n + 2], tonumber(ARGV[2])
   local now = tonumber(redis.call('TIME')[1])
   redis.call('HINCRBY', counter, now, appended)
   if redis.call('HLEN', counter) > window * 1.5 then

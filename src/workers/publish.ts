@@ -17,8 +17,13 @@ export interface OutgoingEvent {
   entityType: string;
   eventType: string;
   message: string;
-  /** The original service's message (wire/legacy.ts), for its channel; absent when that is off. */
-  legacyMessage?: string;
+  /**
+   * The original service's message (wire/legacy.ts), for its channel; absent when that is
+   * off: `head`, then `message` without its first `bodyFrom` and last `bodyTail` octets
+   * (its payload, metadata and the timestamp's key, the same text in both shapes), then
+   * `tail`. publish.lua writes it, so the payload goes to Redis once.
+   */
+  legacy?: { head: string; tail: string; bodyFrom: number; bodyTail: number };
   /**
    * Its parts alone are over the message limit, so they were not even read (`message` is
    * empty): it can never be published. `bytes` says how big they are.
@@ -79,15 +84,16 @@ export async function publishBatch(
   const r = withScript<'l01Publish', Publish>(redis, 'l01Publish', 'publish.lua');
   const keys = [globalStream(names), ...events.map((e) => entityStream(names, e.entityType)), publishCounterKey(names, partition)];
   const legacy = legacyChannel(names);
-  const args: string[] = [floors.global ?? ''];
+  const args: string[] = [floors.global ?? '', String(PUBLISH_WINDOW_S), channel(names, ''), legacy];
   const checked = new Set<string>();
   for (const e of events) {
-    const withLegacy = legacy !== '' && e.legacyMessage !== undefined;
     const floor = checked.has(e.entityType) ? undefined : floors.entity?.[e.entityType];
     checked.add(e.entityType);
-    args.push(e.id, channel(names, e.eventType), e.eventType, e.message, withLegacy ? legacy : '', withLegacy ? e.legacyMessage! : '', floor ?? '');
+    const l = legacy !== '' ? e.legacy : undefined;
+    args.push(e.id, e.eventType, e.message, floor ?? '');
+    if (l) args.push(l.head, l.tail, String(l.bodyFrom), String(l.bodyTail));
+    else args.push('', '', '', '');
   }
-  args.push(String(PUBLISH_WINDOW_S));
   const reply = ack && ack.replicas > 0 ? await publishAndWait(r, ack, [keys.length, ...keys, ...args]) : await r.l01Publish(keys.length, ...keys, ...args);
   if (reply[0] === 'behind') {
     const behind: Behind = [];
