@@ -186,15 +186,23 @@ export async function runAsLeader(opts: LeadershipOptions, lead: (ctx: LeaderCon
             client.end().catch(() => {});
           });
         }, opts.heartbeatMs);
+        // Every 'became relay leader' has its 'relay leadership ended', however the term
+        // ends: also when the lead fails (its connection killed before its first query, say).
+        let failed: Error | undefined;
         try {
           await lead({ client, signal: term });
+        } catch (err) {
+          failed = err as Error;
+          throw err;
         } finally {
+          const lostFirst = lost.signal.aborted;
           // Whatever ended the lead (a failure in one of its tasks included), the others
           // see the signal and stop before the lock is given up (the connection closes).
           lost.abort();
           opts.onTerm?.(null);
+          const reason = stop.aborted ? 'stopping' : released.signal.aborted ? 'given up to another worker' : lostFirst ? 'connection lost' : 'failed';
+          log.info({ reason, ...(failed ? { err: failed.message } : {}) }, 'relay leadership ended');
         }
-        log.info({ reason: stop.aborted ? 'stopping' : released.signal.aborted ? 'given up to another worker' : 'connection lost' }, 'relay leadership ended');
       }
     } catch (err) {
       opts.onMiss?.();

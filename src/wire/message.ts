@@ -9,9 +9,11 @@
  * `timestamp`) and says whether it is a re-publication (`replayed`). The field names are
  * fixed by DESIGN.md.
  *
- * The message is written here, by `messageText`, from the parts the relay (and the replay
- * command) read from Postgres: payload and metadata arrive as JSON text and are spliced in
- * unparsed, so a large payload is never parsed and re-serialised on its way to Redis.
+ * The message is written here, in two renderings of one shape: `messageSqlParts`, which
+ * the relay's claim and the replay command have Postgres run (payload and metadata are
+ * spliced in as the jsonb's text, never parsed, so a large payload is not re-serialised on
+ * its way to Redis), and `messageText`, the same text from the same parts in JavaScript
+ * (what the message limit measures; tests/message-sql holds the two to one output).
  * No dependencies: the consumer package imports this file as it is.
  */
 import { isAppended } from './legacy.js';
