@@ -81,7 +81,10 @@ export function subscribeEvents(o: SubscribeOptions): Subscription {
   const matches = eventTypeMatcher(o.patterns ?? ['*'], o.channelPrefix ?? '');
   const onError = o.onError ?? (() => {});
   const target = { REDIS_URL: o.url ?? 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: o.nodes };
-  const cluster = clustered ? (openRedis(target, { ...o.redisOptions, lazyConnect: true }) as Cluster) : null;
+  // No ready check in cluster mode, as for BullMQ's connections (workers/queue.ts): after a
+  // failover `connect()` below never settled while the check failed (ioredis#709), and this
+  // subscriber's catch-up would have waited on it for good.
+  const cluster = clustered ? (openRedis(target, { ...o.redisOptions, lazyConnect: true }, { enableReadyCheck: false }) as Cluster) : null;
   // We re-subscribe ourselves on 'ready', so we know when a gap has just ended.
   const subOptions: RedisOptions = { ...o.redisOptions, autoResubscribe: false, lazyConnect: true };
   const subscriber = (key: string) => cluster
