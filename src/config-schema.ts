@@ -219,9 +219,9 @@ export const schema = z.object({
   /** Events per claim and per publish job. */
   L01_RELAY_BATCH_SIZE: positiveInt.max(10_000).default(1000),
   /**
-   * Bytes per claim and per publish job: a batch stops before the messages it carries
-   * (payload + metadata, counted once per shape sent: twice with the original's channel on)
-   * pass this, so memory is bounded by bytes, not only by counts. The first event always
+   * Bytes per claim and per publish job: a batch stops before the payloads and metadata it
+   * carries pass this (half of it while the original's channel is on, as when each payload
+   * travelled in both shapes: the measurements below are of that), so memory is bounded by bytes, not only by counts. The first event always
    * goes, so one event larger than this travels alone. Worker peak RSS with 150 × 1 MB
    * events backlogged (tests/faults/big-rows-backlog, heap capped as in runtime.ts), built /
    * under tsx: 4 MiB 139 / 174–179 MB; 8 MiB 155 / 186–191; 16 MiB 181 / 240; 32 MiB and

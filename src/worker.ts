@@ -15,7 +15,7 @@ import { StreamHealer } from './outbox/healing.js';
 import { runAsLeader, type LeaderContext } from './outbox/leadership.js';
 import { PartitionLeases } from './outbox/partitions.js';
 import { Relay } from './outbox/relay.js';
-import { ensurePartitionIndex } from './outbox/sql.js';
+import { ensurePartitionIndex } from './outbox/plans.js';
 import { createRedis } from './redis.js';
 import { stopWithSupervisor } from './supervised.js';
 import { eventStreamKeys, globalStream, partitionNames, partitionsOf, type Partition } from './wire/names.js';
@@ -37,10 +37,10 @@ await checkRedisPolicy(redis, log);
 
 const names = { prefix: config.L01_REDIS_PREFIX, channelPrefix: config.L01_CHANNEL_PREFIX, legacyChannel: config.L01_LEGACY_CHANNEL };
 const legacy = names.legacyChannel !== '';
-// L01_RELAY_BATCH_BYTES counts the messages as the worker holds them; while the original's
-// channel is on, half of it goes to payloads (each event's parts travel to Redis once, in its
-// message, since publish.lua writes the original's shape from it, but the budget is kept
-// where it was measured). It bounds the worker, whatever it leads:
+// L01_RELAY_BATCH_BYTES bounds the payloads and metadata a batch holds; while the original's
+// channel is on, half of it (each payload travelled in both shapes when the budget was
+// measured; since publish.lua writes the original's from the message, once). It bounds the
+// worker, whatever it leads:
 // each of P partitions gets 1/P of it (a worker leading all four of 4 partitions held 171–182
 // MB at its peak draining 30k small events with 4 MB each, 138–145 MB with one partition).
 const bounds = {

@@ -12,8 +12,8 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { toOutgoing } from '../src/outbox/batches.js';
 import type { ClaimedEvent } from '../src/outbox/sql.js';
-import { legacyMessageSqlParts, legacyMessageText } from '../src/wire/legacy.js';
-import { messageSqlParts, messageText } from '../src/wire/message.js';
+import { legacyMessageSqlParts, legacyMessageText, type LegacyParts } from '../src/wire/legacy.js';
+import { messageMetadataText, messageSqlParts, messageText, type MessageParts } from '../src/wire/message.js';
 import { legacyChannel } from '../src/wire/names.js';
 import { publishEvents } from '../src/workers/publish.js';
 import { publishCounterKey } from '../src/workers/publish-rate.js';
@@ -44,26 +44,17 @@ const CASES: Case[] = [
   { entity_type: 'domain:order', event_type: 'order_placed', payload: { o: 1 }, metadata: { l01: { traceparent: '00-x' } }, replayed: false },
   { entity_type: 'domain:ünïcode "agg"', event_type: strange, payload: 'a string', metadata: {}, replayed: false },
   { entity_type: 'session', event_type: 'session_', payload: 42, metadata: {}, replayed: false },
+  // The message's own keys inside the parts, as keys and as text.
+  { entity_type: 'agent', event_type: 'agent_updated', payload: { metadata: { timestamp: 1 }, s: ',"metadata":{},"timestamp":' }, metadata: { timestamp: ',"timestamp":"x"}', metadata: [',"metadata":'] }, replayed: false },
 ];
 
-interface Written {
+/** A case's parts as the relay's statements read them (both shapes' parts), and what Postgres wrote of its messages. */
+interface Written extends MessageParts, LegacyParts {
   message: string;
   legacy_head: string;
   legacy_tail: string;
   body_from: number;
   body_tail: number;
-  event_type: string;
-  event_id: string;
-  entity_type: string;
-  entity_id: string;
-  entity_version: number;
-  position: string;
-  payload: string;
-  metadata: string;
-  created_at: string;
-  created_at_utc: string;
-  aggregate_id: string;
-  replayed: boolean;
 }
 
 /** Each case's parts as the relay's statements read them, and both messages written by Postgres. */
@@ -107,6 +98,7 @@ describe('messages written by Postgres', () => {
       expect(Object.keys(parsed)).toEqual(['event_type', 'event_id', 'entity_type', 'entity_id', 'entity_version', 'position', 'payload', 'metadata', 'timestamp', 'replayed']);
       expect(parsed.event_type).toBe(r.event_type);
       expect(parsed.replayed).toBe(r.replayed);
+      expect(messageMetadataText(r.message)).toBe(r.metadata); // what the publish span reads trace context from
     }
   });
 
@@ -121,7 +113,7 @@ describe('messages written by Postgres', () => {
       'dataset dataset.example_added', 'dataset dataset.example_added', 'dataset dataset.example_removed', 'dataset dataset.archived',
       'plan something_else',
     ]);
-    expect(types.slice(10).map((m) => m.aggregate_type)).toEqual(['order', 'ünïcode "agg"', 'session']);
+    expect(types.slice(10).map((m) => m.aggregate_type)).toEqual(['order', 'ünïcode "agg"', 'session', 'agent']);
   });
 
   it('reach the channels, the original\'s included, as messageText and legacyMessageText write them', async () => {

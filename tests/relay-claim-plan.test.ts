@@ -11,7 +11,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/db/pool.js';
-import { analyzeOutboxIfStale, claimBatch, completeBatch, ensurePartitionIndex, readBatch } from '../src/outbox/sql.js';
+import { analyzeOutboxIfStale, ensurePartitionIndex } from '../src/outbox/plans.js';
+import { claimBatch, completeBatch, readBatch } from '../src/outbox/sql.js';
 import { ZERO_ENTRY } from '../src/wire/entry-id.js';
 import { partitionsOf, type Partition } from '../src/wire/names.js';
 import { useTestDatabase } from './helpers/database.js';

@@ -51,7 +51,7 @@ export interface AppDeps {
   logger: Logger;
   /** Called after each committed write (the relay's wake-up signal). */
   onCommit?: () => void;
-  /** The BullMQ publish queue, shown read-only at /admin/queues; no board without it. */
+  /** The BullMQ publish queues (one per relay partition), shown read-only at /admin/queues; no board without them. */
   publishQueues?: readonly Queue[];
 }
 

@@ -34,8 +34,9 @@ import type { PublishJob, PublishResult } from '../workers/queue.js';
 import type { BatchHandoff } from './batches.js';
 import type { StreamHealer } from './healing.js';
 import { advertise, STREAMS_BEHIND, type LeaderContext } from './leadership.js';
+import { watchOutboxStatistics } from './plans.js';
 import { OUTBOX_CHANNEL, Waker } from './signal.js';
-import { analyzeOutboxIfStale, claimBatch, completeBatch, deadLetter, keyOf, type BatchBounds, type ClaimedEvent } from './sql.js';
+import { claimBatch, completeBatch, deadLetter, keyOf, type BatchBounds, type ClaimedEvent } from './sql.js';
 import { outboxStatus } from './status.js';
 import { SOLE_PARTITION, type Partition } from '../wire/names.js';
 
@@ -87,8 +88,6 @@ const since = (start: number) => (performance.now() - start) / 1000;
  * 30 ms 8,400. The default, 10 ms, is what an event may wait under such load.
  */
 const LINGER_FROM = 8;
-/** How often the leader checks that the outbox's statistics still describe its backlog. */
-const STATS_CHECK_MS = 1000;
 const MAX_BACKOFF_MS = 5_000;
 
 const bytesOf = (batch: readonly ClaimedEvent[]) => batch.reduce((n, e) => n + (e.oversize ? 0 : e.bytes ?? 0), 0);
@@ -133,9 +132,9 @@ export class Relay {
     const lagWatch = setInterval(() => void this.warnIfHeldBack(), Math.max(1000, this.o.lagWarnMs / 2));
     // A backlog the planner has not seen yet (a burst of writes, a new database) is claimed
     // with a plan that scans all of it: its statistics are looked at before the first claim
-    // and every second (sql.ts analyzeOutboxIfStale).
-    await this.refreshStatistics();
-    const statsWatch = setInterval(() => void this.refreshStatistics(), STATS_CHECK_MS);
+    // and every second (plans.ts).
+    const statistics = watchOutboxStatistics(this.o.db, this.o.log);
+    await statistics.first;
     let backoff = 50;
     this.o.metrics?.leading(true);
     this.auditDue = true;
@@ -156,7 +155,7 @@ export class Relay {
       }
     } finally {
       clearInterval(lagWatch);
-      clearInterval(statsWatch);
+      statistics.stop();
       this.o.healer?.stop();
       this.o.metrics?.leading(false);
     }
@@ -315,23 +314,6 @@ export class Relay {
   private async complete(batch: ClaimedEvent[]): Promise<void> {
     const requeued = batch.filter((e) => e.requeued).map((e) => e.event_id);
     await completeBatch(this.o.db, keyOf(batch.at(-1)!), requeued, this.partition);
-  }
-
-  private analyzing = false;
-
-  private async refreshStatistics(): Promise<void> {
-    if (this.analyzing) return;
-    this.analyzing = true;
-    try {
-      const started = performance.now();
-      if (await analyzeOutboxIfStale(this.o.db)) {
-        this.o.log.info({ ms: Math.round(performance.now() - started) }, 'outbox statistics were stale for its backlog; analyzed it (the claim plans on them)');
-      }
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'could not refresh the outbox statistics');
-    } finally {
-      this.analyzing = false;
-    }
   }
 
   private async warnIfHeldBack(): Promise<void> {

@@ -17,9 +17,8 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { compareEntryIds, type EntryId } from '../wire/entry-id.js';
-import { AGGREGATE_ID_FIELDS, legacyMessageSqlParts } from '../wire/legacy.js';
-import { messageSqlParts } from '../wire/message.js';
 import { SOLE_PARTITION, type Partition } from '../wire/names.js';
+import { AGGREGATE_ID, messageColumns, messagePieces, partsOf } from './message-columns.js';
 
 /**
  * One claimed event: its outbox key, its routing, and its messages, written by Postgres
@@ -53,59 +52,6 @@ export interface ClaimedEvent {
   cut?: boolean;
 }
 
-const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
-/** The aggregate id of the original's message (wire/legacy.ts): a payload field for some entities. */
-const AGGREGATE_ID = `COALESCE(CASE e.entity_type ${AGGREGATE_ID_FIELDS.map(([t, f]) => `WHEN ${literal(t)} THEN e.payload->>${literal(f)}`).join(' ')} END, e.entity_id::text)`;
-
-/** SQL expressions of what a row's messages are written from. */
-interface RowParts {
-  event_type: string; event_id: string; entity_type: string; entity_id: string; entity_version: string; position: string;
-  /** jsonb, or its text. */
-  payload: string; metadata: string;
-  created_at: string; aggregate_id: string;
-  /** Published marked `replayed`. */
-  requeued: string;
-}
-
-/** The parts as columns of the relation `r` named after them. */
-const partsOf = (r: string): RowParts => ({
-  event_type: `${r}.event_type`, event_id: `${r}.event_id`, entity_type: `${r}.entity_type`, entity_id: `${r}.entity_id`,
-  entity_version: `${r}.entity_version`, position: `${r}.position`, payload: `${r}.payload`, metadata: `${r}.metadata`,
-  created_at: `${r}.created_at`, aggregate_id: `${r}.aggregate_id`, requeued: `${r}.requeued`,
-});
-
-/** The pieces of a row's message (wire/message.ts), as SQL expressions. */
-const messagePieces = (p: RowParts) => messageSqlParts({
-  event_type: p.event_type, event_id: p.event_id, entity_type: p.entity_type, entity_id: p.entity_id,
-  entity_version: p.entity_version, position: p.position, payload: p.payload, metadata: p.metadata,
-  created_at: p.created_at, replayed: p.requeued,
-});
-
-/**
- * The message columns of a row (see ClaimedEvent): the original's message only where
- * `legacy` (an SQL boolean) holds; none where `oversize` holds (its parts are never sent).
- * `pieces`: the message's head and tail where they are columns already (each is measured
- * as well as sent, and its timestamp is the costliest part to write).
- */
-function messageColumns(p: RowParts, legacy: string, oversize = 'false', pieces?: { head: string; tail: string }): string {
-  const m = { ...messagePieces(p), ...pieces };
-  const l = legacyMessageSqlParts({
-    entity_type: p.entity_type, event_type: p.event_type, aggregate_id: p.aggregate_id, created_at_utc: `(${p.created_at} AT TIME ZONE 'UTC')`,
-  });
-  const withLegacy = (expr: string) => `CASE WHEN ${legacy} AND NOT ${oversize} THEN ${expr} END`;
-  return `CASE WHEN ${oversize} THEN '' ELSE concat(${m.head}, ${m.body}, ${m.tail}) END AS message,
-         ${withLegacy(l.head)} AS legacy_head, ${withLegacy(l.tail)} AS legacy_tail,
-         ${withLegacy(`octet_length(${m.head})`)} AS body_from, ${withLegacy(`octet_length(${m.tail})`)} AS body_tail`;
-}
-
-/**
- * The columns of a ClaimedEvent, without the byte bound: `o` is the outbox row, `e` its
- * event; `legacy`: an SQL boolean, whether to write the original's message too.
- */
-export const claimedColumns = (legacy: string) => `o.transaction_id::text AS transaction_id, o.position::text AS position, o.event_id,
-         o.entity_type, o.event_type, o.requeued, e.entity_id,
-         ${messageColumns({ ...partsOf('e'), event_id: 'o.event_id', requeued: 'o.requeued', aggregate_id: AGGREGATE_ID }, legacy)}`;
-
 /**
  * Outbox rows with their events, in commit-safe order, bounded by count AND by bytes;
  * `where` narrows them down ($1 is the count, `p` the number of the first of three more
@@ -132,6 +78,9 @@ export const claimedColumns = (legacy: string) => `o.transaction_id::text AS tra
  * events by claims, 9 alternating runs on a busy machine: 63–109k/s, the unbounded claim
  * it replaces 67–133k/s (about 0.9 × at the median).
  */
+/** The head and tail of a claimed row's message (`s`, below), written once per row. */
+const PIECES = messagePieces(partsOf('s'));
+
 const boundedRows = (source: string, where: string, p: number) => `
   WITH candidates AS (
     SELECT o.transaction_id, o.position, o.event_id, o.entity_type, o.event_type, o.requeued,
@@ -159,7 +108,7 @@ const boundedRows = (source: string, where: string, p: number) => `
          COALESCE(s.running + s.next_cost > $${p + 1}::bigint, false) AS cut
   FROM sized AS s
   -- OFFSET 0 keeps the pieces a subquery of their own, written once per row, not once per use.
-  CROSS JOIN LATERAL (SELECT ${messagePieces(partsOf('s')).head} AS head, ${messagePieces(partsOf('s')).tail} AS tail OFFSET 0) AS m
+  CROSS JOIN LATERAL (SELECT ${PIECES.head} AS head, ${PIECES.tail} AS tail OFFSET 0) AS m
   WHERE s.n = 1 OR s.running <= $${p + 1}::bigint
   ORDER BY s.transaction_id, s.position`;
 
@@ -170,7 +119,7 @@ const boundedRows = (source: string, where: string, p: number) => `
  * estimates at 0.5% of the rows, so it scanned the whole outbox, joined every row to its
  * event and sorted them: 125–154 ms per 1,000-row claim of a 30k outbox instead of 5.6 ms);
  * with P partitions a partition's claim and completion walk the index on
- * `(mod(shard, P), transaction_id, position)` (ensurePartitionIndex) from its last key. The
+ * `(mod(shard, P), transaction_id, position)` (plans.ts ensurePartitionIndex) from its last key. The
  * outbox row carries its entity's shard; the log's rows do not, so there it is computed.
  */
 const inPartition = (shard: string, p: Partition) => (p.count === 1 ? '' : ` AND mod(${shard}, ${p.count}) = ${p.index}`);
@@ -194,24 +143,6 @@ const CLAIM = perPartition((p) => boundedRows('outbox', `o.transaction_id < pg_s
 
 const RANGE = perPartition((p) => boundedRows('outbox', `(o.transaction_id, o.position) > ($2::xid8, $3::bigint)
       AND (o.transaction_id, o.position) <= ($4::xid8, $5::bigint)${inPartition('o.shard', p)}`, 6));
-
-/** The index a partition's claims walk (P > 1): created by the worker before it leads (idempotent). */
-export async function ensurePartitionIndex(db: Queryable, count: number): Promise<void> {
-  if (count === 1) return;
-  const name = `outbox_partition_${count}_idx`;
-  /** true: built; false: left invalid by an interrupted build; null: absent. */
-  const state = async () => (await db.query<{ valid: boolean }>(
-    `SELECT i.indisvalid AS valid FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname = $1`, [name])).rows[0]?.valid ?? null;
-  const found = await state();
-  if (found) return;
-  if (found === false) await db.query(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`);
-  try {
-    await db.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS "${name}" ON outbox (mod(shard, ${count}), transaction_id, position)`);
-  } catch (err) {
-    // Another worker built it at the same moment: fine once it is there and valid.
-    if (!(await state())) throw err;
-  }
-}
 
 /**
  * The log itself as a source of rows shaped like outbox rows, for re-publishing what Redis
@@ -340,33 +271,6 @@ export async function retentionFloor(
     if (rows[0]) found.push(rows[0]);
   }
   return found.reduce<EntryId | null>((a, b) => (a === null || compareEntryIds(b, a) > 0 ? b : a), null);
-}
-
-/** Rows of outbox backlog from which stale statistics are refreshed (below, a bad plan costs little). */
-const STALE_FROM_ROWS = 10_000;
-
-/**
- * Refreshes the outbox's planner statistics when they no longer describe it: `ANALYZE`
- * when it holds STALE_FROM_ROWS rows or more and the planner believes in fewer than a
- * quarter of them (or has never measured it). The claim's plan rests on them: after a
- * burst of writes into an outbox the planner had seen near empty (or never analyzed, as in
- * a new database), it estimated ~600 rows, scanned the whole outbox, joined every row to
- * its event and sorted them, per claim: EXPLAIN ANALYZE of a 1,000-row claim of an 83k-row
- * backlog took 142.8 ms this way (249,519 buffers), the walk of the outbox key ~5 ms; the
- * drain of a backlog just written through the API went at half the rate of the same
- * backlog analyzed, until autovacuum's analyze came round. Cheap to ask (two catalog rows);
- * SKIP_LOCKED: while autovacuum is analyzing it already, nothing waits. Returns whether it ran.
- */
-export async function analyzeOutboxIfStale(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ estimated: number; live: number }>({
-    name: 'relay_outbox_estimate',
-    text: `SELECT c.reltuples::float8 AS estimated, COALESCE(s.n_live_tup, 0)::float8 AS live
-           FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid WHERE c.oid = 'outbox'::regclass`,
-  });
-  const { estimated, live } = rows[0] ?? { estimated: 0, live: 0 };
-  if (live < STALE_FROM_ROWS || (estimated >= 0 && estimated * 4 >= live)) return false;
-  await db.query('ANALYZE (SKIP_LOCKED) outbox');
-  return true;
 }
 
 export const keyOf = (e: ClaimedEvent): EntryId => ({ transactionId: e.transaction_id, position: e.position });

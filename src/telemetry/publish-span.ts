@@ -13,7 +13,7 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import type { ClaimedEvent } from '../outbox/sql.js';
-import { messageTraceContext } from '../wire/message.js';
+import { messageMetadataText, messageTraceContext } from '../wire/message.js';
 import type { PublishOutcome } from '../workers/publish-job.js';
 import { parentContext } from './trace-context.js';
 import { tracer } from './tracing.js';
@@ -23,7 +23,7 @@ const MAX_LINKS = 128;
 function storedContext(e: ClaimedEvent): SpanContext | undefined {
   if (e.oversize || !e.message.includes('traceparent')) return undefined;
   try {
-    const { metadata } = JSON.parse(e.message) as { metadata: Record<string, unknown> };
+    const metadata = JSON.parse(messageMetadataText(e.message)) as Record<string, unknown>;
     const tc = messageTraceContext({ entity_type: e.entity_type, metadata });
     const ctx = tc && parentContext({ ...tc });
     return ctx && trace.getSpanContext(ctx);

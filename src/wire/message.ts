@@ -113,6 +113,18 @@ export function messageSql(c: { [K in keyof MessageParts]: string }): string {
 }
 
 /**
+ * The `metadata` of a message Postgres wrote (messageSqlParts), as its JSON text, without
+ * parsing the payload: the publish span reads trace context there for every traced event.
+ * The message's own keys follow a comma with no space, and jsonb's text never has one
+ * (it writes `, ` between items, and a quote inside a string is escaped), so
+ * `,"metadata":` and `,"timestamp":` each occur once, around the metadata.
+ */
+export function messageMetadataText(message: string): string {
+  const from = message.indexOf(',"metadata":') + ',"metadata":'.length;
+  return message.slice(from, message.lastIndexOf(',"timestamp":'));
+}
+
+/**
  * The W3C trace context a message carries: the `traceparent` and `tracestate` of the
  * request (or of its write span, when the service traces) that wrote the event, kept in
  * its metadata. That is the one carrier, the same in a stream entry's `data`, a pub/sub
