@@ -115,7 +115,8 @@ export const schema = z.object({
   L01_BODY_LIMIT: positiveInt.default(1024 * 1024),
   /**
    * Request-body bytes being received and processed at once, per API process; a request
-   * that does not fit is answered 503 with Retry-After before its body is read. A body
+   * that does not fit waits for room with its body unread (at most 1 s), then is answered
+   * 503 with Retry-After. A body
    * counts as its bytes plus what parsing it costs (api/plugins/body-budget.ts); one
    * larger than the whole budget goes alone. The default is measured there.
    */

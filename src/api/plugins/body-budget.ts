@@ -1,21 +1,34 @@
 /**
  * The request bodies one API process receives and works on at once, bounded by bytes:
- * a request that does not fit in the budget is answered 503 (problem details,
- * `Retry-After`) before a byte of its body is read. Shedding costs nothing; running out of
+ * a request that does not fit in the budget waits for room, its body unread, at most
+ * WAIT_MS (1 s), and is then answered 503 (problem details, `Retry-After`). Running out of
  * heap kills every request in flight (before this budget, 8 clients sending 1 MiB bodies
  * took the API past its 112 MB heap 13 times in 45 s).
+ *
+ * Why wait rather than refuse at once: a refused body is still read off the connection
+ * (Node drains it to keep the connection usable), and a client that retries at once sends
+ * it again. 8 clients sending 1 MiB bodies back to back for 10 s (tests/hardening/body-flood),
+ * refused at once: 1,464-2,758 503s beside 182-240 bodies written, ~250 MB/s read and
+ * dropped, peak RSS 195-215 MB (6 runs, one over the 200 MB bound as in CI: 209.8);
+ * waiting: no 503, 178-238 written, peak 173-181 MB (5 runs). The costliest shapes (parses
+ * 5-20 times their size, which wait the same way, one at a time): 492-1,608 503s per
+ * shape became 18-35, the peak 199-214 MB became 179-183 MB (5 runs each). What waits
+ * holds one socket read of its body (64 KiB) at most, and the queue holds at most one
+ * budget of that: beyond, a body is refused at once.
  *
  *   declared Content-Length   reserved when the request arrives (onRequest)
  *   chunked body              reserved as it streams in, chunk by chunk (preParsing)
  *   parsing it                the JSON parser reserves more before JSON.parse, for what
- *                             the parsed value costs beyond its text (json-body.ts)
+ *                             the parsed value costs beyond its text (json-body.ts); while
+ *                             that waits, arriving bodies wait behind it
  *   released                  when the response is finished or the connection closed
  *
  * What a reservation covers is everything the request holds while it runs: the body's
  * buffer and string, the parsed value and its validation, the JSON the write path
  * serialises, the group-commit statement it joins, the row that comes back and the
  * answer. A request bigger than the whole budget is not refused forever: it goes when it
- * is alone, as one huge event travels alone in the relay.
+ * is alone (or, to be parsed, when every other request is waiting to be), as one huge
+ * event travels alone in the relay.
  *
  * The default (L01_INFLIGHT_BODY_BYTES, 4 MiB) is measured: 16 clients sending 1 MiB
  * bodies to the compiled API (112 MB old-space cap, ~50 MB live when idle), `--trace-gc`:
@@ -36,10 +49,10 @@ export interface BodyBudget {
   readonly used: number;
   readonly limit: number;
   /**
-   * Reserves `bytes` more for `req`; false when they do not fit (a request alone in the
-   * budget always fits).
+   * Reserves `bytes` more for `req`, whose body is read: at once, or once they fit (at
+   * most WAIT_MS); false when they did not (a request alone in the budget always fits).
    */
-  grow(req: FastifyRequest, bytes: number): boolean;
+  grow(req: FastifyRequest, bytes: number): Promise<boolean>;
   /** The 503 for a request that does not fit (counted, and logged at most every 10 s). */
   shed(req: FastifyRequest): LoadShed;
 }
@@ -49,6 +62,8 @@ export interface BodyBudgetOptions {
   limit: number;
   /** L01_BODY_LIMIT: a declared body larger than this is Fastify's 413, not a reservation. */
   bodyLimit: number;
+  /** How long a declared body waits for room before it is refused, ms (WAIT_MS). */
+  waitMs?: number;
 }
 
 declare module 'fastify' {
@@ -58,6 +73,8 @@ declare module 'fastify' {
 }
 
 const RETRY_AFTER_S = 1;
+/** A body waits for room this long at most: what a client told to retry after RETRY_AFTER_S would wait anyway. */
+export const WAIT_MS = 1000;
 /** How often at most a line says that bodies were shed (a flood would otherwise log each one). */
 const LOG_EVERY_MS = 10_000;
 
@@ -78,40 +95,149 @@ function declared(req: IncomingMessage): number | 'chunked' | null {
   return req.headers['transfer-encoding'] !== undefined ? 'chunked' : null;
 }
 
-/** The accounting alone: bytes held per request, and whether more fit. */
-export function createBodyBudget(limit: number): Omit<BodyBudget, 'shed'> & {
+/**
+ * What a request waiting for room holds of its body at most: Node's parser hands the
+ * request stream one read of the socket (64 KiB) and stops reading once the stream's
+ * buffer is full.
+ */
+const READ_AHEAD = 64 * 1024;
+
+/** A request waiting for room: how much, whether it already holds its body, and how it is told. */
+interface Waiter {
+  raw: IncomingMessage;
+  bytes: number;
+  /** Waiting to grow (its body read, its parse to come), not to be admitted. */
+  growing: boolean;
+  settle(admitted: boolean): void;
+}
+
+/** The accounting alone: bytes held per request, whether more fit, and who waits for room. */
+export function createBodyBudget(limit: number): {
+  readonly used: number;
+  readonly limit: number;
+  /** Requests waiting for room now. */
+  readonly waiting: number;
+  /** Reserves `bytes` more for `req` now, or not at all (a request alone always fits). */
   reserve(req: IncomingMessage, bytes: number): boolean;
+  /**
+   * A declared body, before it is read: reserves `bytes` now or once they fit (waiting at
+   * most `waitMs`); false when they did not fit by then, or at once when what the waiting
+   * requests hold (READ_AHEAD each at most) would pass the budget. Bodies wait while a
+   * request waits to grow.
+   */
+  admit(req: IncomingMessage, bytes: number, waitMs: number): Promise<boolean>;
+  /**
+   * `bytes` more for a request that holds its body already: now, once they fit, or once
+   * every other request holding room is itself waiting to grow (one at a time, in arrival
+   * order); false after `waitMs`.
+   */
+  grow(req: IncomingMessage, bytes: number, waitMs: number): Promise<boolean>;
+  /** Releases what `req` holds, and takes it out of the queue. */
   release(req: IncomingMessage): void;
 } {
   const held = new Map<IncomingMessage, number>();
+  // In arrival order; those waiting to grow are served first.
+  const queue: Waiter[] = [];
+  /** Requests waiting to grow. */
+  const growers = new Set<IncomingMessage>();
   let used = 0;
-  const fits = (raw: IncomingMessage, bytes: number) =>
-    used + bytes <= limit || held.size === 0 || (held.size === 1 && held.has(raw));
-  const reserve = (raw: IncomingMessage, bytes: number) => {
-    if (bytes === 0) return true;
-    if (!fits(raw, bytes)) return false;
+  let admitting = 0;
+  /** Requests other than `raw` holding room that are not waiting to grow. */
+  const active = (raw: IncomingMessage) => {
+    let n = held.size - (held.has(raw) ? 1 : 0);
+    for (const g of growers) if (g !== raw && held.has(g)) n--;
+    return n;
+  };
+  const fits = (raw: IncomingMessage, bytes: number, grower: boolean) => {
+    if (used + bytes <= limit) return grower || growers.size === 0;
+    // Alone; or, growing, among requests that all wait to grow (pump() serves them in order).
+    return grower ? active(raw) === 0 : held.size - (held.has(raw) ? 1 : 0) === 0;
+  };
+  const take = (raw: IncomingMessage, bytes: number) => {
     held.set(raw, (held.get(raw) ?? 0) + bytes);
     used += bytes;
-    return true;
   };
+  const dequeue = (w: Waiter) => {
+    queue.splice(queue.indexOf(w), 1);
+    if (w.growing) growers.delete(w.raw);
+    else admitting -= Math.min(w.bytes, READ_AHEAD);
+  };
+  const pump = () => {
+    for (const w of [...queue.filter((x) => x.growing), ...queue.filter((x) => !x.growing)]) {
+      if (!fits(w.raw, w.bytes, w.growing)) continue;
+      dequeue(w);
+      take(w.raw, w.bytes);
+      w.settle(true);
+    }
+  };
+  const wait = (raw: IncomingMessage, bytes: number, grower: boolean, waitMs: number) =>
+    new Promise<boolean>((resolve) => {
+      const w: Waiter = {
+        raw, bytes, growing: grower,
+        settle(admitted) {
+          clearTimeout(timer);
+          resolve(admitted);
+        },
+      };
+      const timer = setTimeout(() => {
+        dequeue(w);
+        resolve(false);
+        // A grower that gave up may have been what the bodies behind it waited for.
+        pump();
+      }, waitMs);
+      queue.push(w);
+      if (grower) growers.add(raw);
+      else admitting += Math.min(bytes, READ_AHEAD);
+    });
   return {
     get used() {
       return used;
     },
+    get waiting() {
+      return queue.length;
+    },
     limit,
-    reserve,
-    grow: (req, bytes) => reserve(req.raw, bytes),
+    reserve(raw, bytes) {
+      if (bytes === 0) return true;
+      if (!(used + bytes <= limit || held.size === 0 || (held.size === 1 && held.has(raw)))) return false;
+      take(raw, bytes);
+      return true;
+    },
+    admit(raw, bytes, waitMs) {
+      if (fits(raw, bytes, false)) {
+        take(raw, bytes);
+        return Promise.resolve(true);
+      }
+      if (admitting + Math.min(bytes, READ_AHEAD) > limit) return Promise.resolve(false);
+      return wait(raw, bytes, false, waitMs);
+    },
+    grow(raw, bytes, waitMs) {
+      if (bytes === 0) return Promise.resolve(true);
+      if (fits(raw, bytes, true)) {
+        take(raw, bytes);
+        return Promise.resolve(true);
+      }
+      return wait(raw, bytes, true, waitMs);
+    },
     release(raw) {
+      const w = queue.find((x) => x.raw === raw);
+      if (w) {
+        dequeue(w);
+        w.settle(false);
+      }
       const bytes = held.get(raw);
-      if (bytes === undefined) return;
-      held.delete(raw);
-      used -= bytes;
+      if (bytes !== undefined) {
+        held.delete(raw);
+        used -= bytes;
+      }
+      pump();
     },
   };
 }
 
 async function bodyBudget(app: FastifyInstance, o: BodyBudgetOptions) {
   const budget = createBodyBudget(o.limit);
+  const waitMs = o.waitMs ?? WAIT_MS;
   let shed = 0;
   let loggedAt = 0;
 
@@ -130,22 +256,24 @@ async function bodyBudget(app: FastifyInstance, o: BodyBudgetOptions) {
       return budget.used;
     },
     limit: budget.limit,
-    grow: budget.grow,
+    grow: (req, bytes) => budget.grow(req.raw, bytes, waitMs),
     shed: refusal,
   } satisfies BodyBudget);
 
-  // The unread body of a refused request is drained and dropped by Node after the answer
-  // (never buffered), so the connection stays usable; the request timeout bounds a client
-  // that never finishes sending it.
+  // A declared body that does not fit waits for room, unread (Node reads ahead no more than
+  // the request's stream buffer, then stops reading the socket), at most WAIT_MS, then is
+  // refused. The unread body of a refused request is drained and dropped by Node after the
+  // answer (never buffered), so the connection stays usable; the request timeout bounds a
+  // client that never finishes sending it.
   app.addHook('onRequest', (req, reply, done) => {
     // Only a request that frames a body (a length or chunks) can reach a body parser.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return done();
     reply.raw.once('close', () => budget.release(req.raw));
     const size = declared(req.raw);
     if (size === null || (size !== 'chunked' && size > o.bodyLimit)) return done();
-    // A chunked body starts with one byte: it needs room for at least that.
-    if (!budget.reserve(req.raw, size === 'chunked' ? 1 : size)) return done(refusal(req));
-    done();
+    // A chunked body starts with one byte: it needs room for at least that (and does not wait).
+    if (size === 'chunked') return budget.reserve(req.raw, 1) ? done() : done(refusal(req));
+    void budget.admit(req.raw, size, waitMs).then((admitted) => (admitted ? done() : done(refusal(req))));
   });
 
   // A chunked body declares no length: each chunk is reserved as it arrives. One that does
