@@ -175,15 +175,21 @@ export class StreamHealer {
     const types = globalLower ? null : behind.map((s) => typeOf.get(s.stream)!).filter(Boolean);
     const counts: Record<string, number> = Object.fromEntries(behind.map((s) => [s.stream, 0]));
     let from = [...lower.values()].reduce((a, b) => (compareEntryIds(b, a) < 0 ? b : a));
+    // Per stream, what it holds for sure: its surviving last id, then what each batch put
+    // there (appended, or refused as held). Each batch checks it first: a stream evicted
+    // between two batches fails the heal instead of coming back without its head.
+    const holds = new Map<string, string>(behind.filter((s) => s.last !== null).map((s) => [s.stream, s.last!]));
     for (;;) {
       const rows = await readLogRange(this.o.db, from, upper, types, this.o.batchSize, { ...this.o.bounds, legacy: false }, this.partition);
       if (rows.length === 0) break;
       const entries = this.entriesOf(rows, lower, globalLower);
-      const results = await appendHealed(this.o.redis, this.o.names, entries);
+      const results = await appendHealed(this.o.redis, this.o.names, entries, holds);
       entries.forEach((e, i) => {
         const stream = entityStream(this.o.names, e.entityType);
         if (results[i]!.global) counts[globalKey] = (counts[globalKey] ?? 0) + 1;
         if (results[i]!.entity) counts[stream] = (counts[stream] ?? 0) + 1;
+        if (e.targets.includes('g')) holds.set(globalKey, e.id);
+        if (e.targets.includes('e')) holds.set(stream, e.id);
       });
       from = keyOf(rows.at(-1)!);
     }

@@ -43,12 +43,17 @@ export interface HealEntry {
   targets: 'g' | 'e' | 'ge';
 }
 
-/** Appends lost events under their ids, in order; per entry, whether the global and its entity stream took it. */
-export async function appendHealed(redis: RedisClient, names: WireNames, entries: readonly HealEntry[]): Promise<Array<{ global: boolean; entity: boolean }>> {
+/**
+ * Appends lost events under their ids, in order; per entry, whether the global and its
+ * entity stream took it. `reached` holds, per stream, the id it must have reached first
+ * (what earlier batches of the same heal put there): the script fails, writing nothing,
+ * when one has lost it again.
+ */
+export async function appendHealed(redis: RedisClient, names: WireNames, entries: readonly HealEntry[], reached: ReadonlyMap<string, string> = new Map()): Promise<Array<{ global: boolean; entity: boolean }>> {
   if (entries.length === 0) return [];
   const r = withScript<'l01Heal', Script>(redis, 'l01Heal', 'heal.lua');
-  const keys = [globalStream(names), ...entries.map((e) => entityStream(names, e.entityType))];
-  const reply = await r.l01Heal(keys.length, ...keys, ...entries.flatMap((e) => [e.id, e.eventType, e.message, e.targets]));
+  const keys = [globalStream(names), ...entries.map((e) => entityStream(names, e.entityType)), ...reached.keys()];
+  const reply = await r.l01Heal(keys.length, ...keys, String(entries.length), ...entries.flatMap((e) => [e.id, e.eventType, e.message, e.targets]), ...reached.values());
   return entries.map((_, i) => ({ global: Number(reply[i * 2]) === 1, entity: Number(reply[i * 2 + 1]) === 1 }));
 }
 
