@@ -24,6 +24,8 @@
   with its head missing and its last id past the floor, which no audit could tell from
   an intact one (the head is never read to decide loss). The heal fails, the relay backs
   off and audits again, and finds the stream behind.
+
+  Uses reached from lib.lua.
 ]]
 local function is_duplicate_error(reply)
   return type(reply) == 'table' and reply.err ~= nil

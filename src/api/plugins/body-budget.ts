@@ -8,11 +8,11 @@
  * Why wait rather than refuse at once: a refused body is still read off the connection
  * (Node drains it to keep the connection usable), and a client that retries at once sends
  * it again. 8 clients sending 1 MiB bodies back to back for 10 s (tests/hardening/body-flood),
- * refused at once: 1,464-2,758 503s beside 182-240 bodies written, ~250 MB/s read and
- * dropped, peak RSS 195-215 MB (6 runs, one over the 200 MB bound as in CI: 209.8);
- * waiting: no 503, 178-238 written, peak 173-181 MB (5 runs). The costliest shapes (parses
+ * refused at once: 1,464-2,758 503s beside 182-240 bodies written (146-276 MB/s read
+ * and dropped), peak RSS 195-215 MB (6 runs, one over the 200 MB bound as in CI: 209.8);
+ * waiting: no 503, 160-238 written, peak 168-181 MB (7 runs). The costliest shapes (parses
  * 5-20 times their size, which wait the same way, one at a time): 492-1,608 503s per
- * shape became 18-35, the peak 199-214 MB became 179-183 MB (5 runs each). What waits
+ * shape became 18-36, the peak 199-214 MB became 179-186 MB (6 runs before, 7 after). What waits
  * holds one socket read of its body (64 KiB) at most, and the queue holds at most one
  * budget of that: beyond, a body is refused at once.
  *
@@ -52,7 +52,7 @@ export interface BodyBudget {
    * Reserves `bytes` more for `req`, whose body is read: at once, or once they fit (at
    * most WAIT_MS); false when they did not (a request alone in the budget always fits).
    */
-  grow(req: FastifyRequest, bytes: number): Promise<boolean>;
+  grow(req: FastifyRequest, bytes: number): true | Promise<boolean>;
   /** The 503 for a request that does not fit (counted, and logged at most every 10 s). */
   shed(req: FastifyRequest): LoadShed;
 }
@@ -62,8 +62,6 @@ export interface BodyBudgetOptions {
   limit: number;
   /** L01_BODY_LIMIT: a declared body larger than this is Fastify's 413, not a reservation. */
   bodyLimit: number;
-  /** How long a declared body waits for room before it is refused, ms (WAIT_MS). */
-  waitMs?: number;
 }
 
 declare module 'fastify' {
@@ -117,21 +115,20 @@ export function createBodyBudget(limit: number): {
   readonly limit: number;
   /** Requests waiting for room now. */
   readonly waiting: number;
-  /** Reserves `bytes` more for `req` now, or not at all (a request alone always fits). */
+  /** `bytes` more for `req` (a chunk of its body) now, or not at all: as grow(), without waiting. */
   reserve(req: IncomingMessage, bytes: number): boolean;
   /**
-   * A declared body, before it is read: reserves `bytes` now or once they fit (waiting at
-   * most `waitMs`); false when they did not fit by then, or at once when what the waiting
-   * requests hold (READ_AHEAD each at most) would pass the budget. Bodies wait while a
-   * request waits to grow.
+   * A declared body, before it is read: `true` when `bytes` fit now, else whether they
+   * did within `waitMs` (false at once when what the waiting requests hold, READ_AHEAD
+   * each at most, would pass the budget). Bodies wait while a request waits to grow.
    */
-  admit(req: IncomingMessage, bytes: number, waitMs: number): Promise<boolean>;
+  admit(req: IncomingMessage, bytes: number, waitMs: number): true | Promise<boolean>;
   /**
-   * `bytes` more for a request that holds its body already: now, once they fit, or once
-   * every other request holding room is itself waiting to grow (one at a time, in arrival
-   * order); false after `waitMs`.
+   * `bytes` more for a request that holds its body already: `true` when they fit now, or
+   * when every other request holding room waits to grow (one at a time, in arrival
+   * order), else whether that came within `waitMs`.
    */
-  grow(req: IncomingMessage, bytes: number, waitMs: number): Promise<boolean>;
+  grow(req: IncomingMessage, bytes: number, waitMs: number): true | Promise<boolean>;
   /** Releases what `req` holds, and takes it out of the queue. */
   release(req: IncomingMessage): void;
 } {
@@ -141,6 +138,7 @@ export function createBodyBudget(limit: number): {
   /** Requests waiting to grow. */
   const growers = new Set<IncomingMessage>();
   let used = 0;
+  /** What the requests waiting to be admitted hold (READ_AHEAD each at most). */
   let admitting = 0;
   /** Requests other than `raw` holding room that are not waiting to grow. */
   const active = (raw: IncomingMessage) => {
@@ -156,6 +154,7 @@ export function createBodyBudget(limit: number): {
   const take = (raw: IncomingMessage, bytes: number) => {
     held.set(raw, (held.get(raw) ?? 0) + bytes);
     used += bytes;
+    return true as const;
   };
   const dequeue = (w: Waiter) => {
     queue.splice(queue.indexOf(w), 1);
@@ -163,6 +162,7 @@ export function createBodyBudget(limit: number): {
     else admitting -= Math.min(w.bytes, READ_AHEAD);
   };
   const pump = () => {
+    if (queue.length === 0) return;
     for (const w of [...queue.filter((x) => x.growing), ...queue.filter((x) => !x.growing)]) {
       if (!fits(w.raw, w.bytes, w.growing)) continue;
       dequeue(w);
@@ -197,33 +197,23 @@ export function createBodyBudget(limit: number): {
       return queue.length;
     },
     limit,
-    reserve(raw, bytes) {
-      if (bytes === 0) return true;
-      if (!(used + bytes <= limit || held.size === 0 || (held.size === 1 && held.has(raw)))) return false;
-      take(raw, bytes);
-      return true;
-    },
+    reserve: (raw, bytes) => bytes === 0 || (fits(raw, bytes, true) && take(raw, bytes)),
     admit(raw, bytes, waitMs) {
-      if (fits(raw, bytes, false)) {
-        take(raw, bytes);
-        return Promise.resolve(true);
-      }
+      if (fits(raw, bytes, false)) return take(raw, bytes);
       if (admitting + Math.min(bytes, READ_AHEAD) > limit) return Promise.resolve(false);
       return wait(raw, bytes, false, waitMs);
     },
     grow(raw, bytes, waitMs) {
-      if (bytes === 0) return Promise.resolve(true);
-      if (fits(raw, bytes, true)) {
-        take(raw, bytes);
-        return Promise.resolve(true);
-      }
+      if (bytes === 0 || fits(raw, bytes, true)) return bytes === 0 || take(raw, bytes);
       return wait(raw, bytes, true, waitMs);
     },
     release(raw) {
-      const w = queue.find((x) => x.raw === raw);
-      if (w) {
-        dequeue(w);
-        w.settle(false);
+      if (queue.length > 0) {
+        const w = queue.find((x) => x.raw === raw);
+        if (w) {
+          dequeue(w);
+          w.settle(false);
+        }
       }
       const bytes = held.get(raw);
       if (bytes !== undefined) {
@@ -237,7 +227,6 @@ export function createBodyBudget(limit: number): {
 
 async function bodyBudget(app: FastifyInstance, o: BodyBudgetOptions) {
   const budget = createBodyBudget(o.limit);
-  const waitMs = o.waitMs ?? WAIT_MS;
   let shed = 0;
   let loggedAt = 0;
 
@@ -256,7 +245,7 @@ async function bodyBudget(app: FastifyInstance, o: BodyBudgetOptions) {
       return budget.used;
     },
     limit: budget.limit,
-    grow: (req, bytes) => budget.grow(req.raw, bytes, waitMs),
+    grow: (req, bytes) => budget.grow(req.raw, bytes, WAIT_MS),
     shed: refusal,
   } satisfies BodyBudget);
 
@@ -273,7 +262,9 @@ async function bodyBudget(app: FastifyInstance, o: BodyBudgetOptions) {
     if (size === null || (size !== 'chunked' && size > o.bodyLimit)) return done();
     // A chunked body starts with one byte: it needs room for at least that (and does not wait).
     if (size === 'chunked') return budget.reserve(req.raw, 1) ? done() : done(refusal(req));
-    void budget.admit(req.raw, size, waitMs).then((admitted) => (admitted ? done() : done(refusal(req))));
+    const room = budget.admit(req.raw, size, WAIT_MS);
+    if (room === true) return done();
+    void room.then((admitted) => (admitted ? done() : done(refusal(req))));
   });
 
   // A chunked body declares no length: each chunk is reserved as it arrives. One that does

@@ -126,16 +126,16 @@ async function jsonBody(app: FastifyInstance) {
       ]));
     }
     const text = body.toString('utf8');
-    void app.bodyBudget.grow(req, parseCost(text)).then((room) => {
-      if (!room) return done(app.bodyBudget.shed(req));
-      parseJson(req, text, (err, value) => {
-        if (err) return done(err);
-        const inexactOnes = inexactIntegers(text);
-        if (inexactOnes.length === 0) return done(null, value);
-        const errors = inexactOnes.map((n) => ({ field: ['body', ...n.path].join('.'), message: inexactMessage(n.literal) }));
-        done(new Problem(400, 'Bad Request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors));
-      });
+    const parse = () => parseJson(req, text, (err, value) => {
+      if (err) return done(err);
+      const inexactOnes = inexactIntegers(text);
+      if (inexactOnes.length === 0) return done(null, value);
+      const errors = inexactOnes.map((n) => ({ field: ['body', ...n.path].join('.'), message: inexactMessage(n.literal) }));
+      done(new Problem(400, 'Bad Request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors));
     });
+    const room = app.bodyBudget.grow(req, parseCost(text));
+    if (room === true) return parse();
+    void room.then((ok) => (ok ? parse() : done(app.bodyBudget.shed(req))));
   });
 }
 
