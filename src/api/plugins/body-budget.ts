@@ -11,8 +11,9 @@
  * refused at once: 1,464-2,758 503s beside 182-240 bodies written (146-276 MB/s read
  * and dropped), peak RSS 195-215 MB (6 runs, one over the 200 MB bound as in CI: 209.8);
  * waiting: no 503, 160-238 written, peak 168-181 MB (7 runs). The costliest shapes (parses
- * 5-20 times their size, which wait the same way, one at a time): 492-1,608 503s per
- * shape became 18-36, the peak 199-214 MB became 179-186 MB (6 runs before, 7 after). What waits
+ * 5-20 times their size) peaked at 208 and 224 MB in two CI runs of the old code, and at
+ * 199-214 MB (492-1,608 503s per shape, 5 runs) with only the arrivals waiting; with the
+ * parses waiting too, one at a time: 18-36 503s per shape, 179-186 MB (7 runs). What waits
  * holds one socket read of its body (64 KiB) at most, and the queue holds at most one
  * budget of that: beyond, a body is refused at once.
  *
