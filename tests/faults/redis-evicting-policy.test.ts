@@ -49,19 +49,26 @@ it('readiness names redis while it evicts, and an evicted stream is healed from 
     const info = await redis.info('memory');
     const used = Number(/^used_memory:(\d+)/m.exec(info)![1]);
     const from = worker.logs.length;
+    // Redis says which keys it evicts (keyspace notifications): the leader may heal the goal
+    // stream within tens of milliseconds of its eviction, so polling for its absence can miss it.
+    await redis.config('SET', 'notify-keyspace-events', 'Ee');
+    const evictions = redis.duplicate();
+    const evicted = new Set<string>();
+    let goalEvicted!: () => void;
+    const goalGoneOnce = new Promise<void>((resolve) => { goalEvicted = resolve; });
+    evictions.on('message', (_channel: string, key: string) => { evicted.add(key); if (key === GOAL_STREAM) goalEvicted(); });
+    await evictions.subscribe('__keyevent@0__:evicted');
     await redis.config('SET', 'maxmemory', String(used - 512 * 1024));
     await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    // Watched from now on: the leader may heal it again within a second of its eviction.
     let goalGone = false;
-    const watching = (async () => {
-      for (const deadline = Date.now() + 10_000; !goalGone && Date.now() < deadline; await sleep(5)) goalGone = (await redis.exists(GOAL_STREAM)) === 0;
-    })();
+    const watching = Promise.race([goalGoneOnce.then(() => { goalGone = true; }), sleep(30_000)]);
     const evicting = await readinessUntil(s.api.baseUrl, (r) => r.status === 503, 5000, '503 while evicting');
     expect(evicting.checks).toEqual({ database: 'healthy', redis: 'unhealthy' });
     expect(evicting.problems?.redis).toMatch(/maxmemory-policy is allkeys-lru/);
     await worker.waitForLog((l) => /^Redis: maxmemory-policy is allkeys-lru/.test(l.msg ?? ''), 5000, from);
     await worker.waitForLog((l) => /^Redis evicted keys/.test(l.msg ?? ''), 10_000, from);
     await watching;
+    evictions.disconnect();
     const during = await workerMetrics(worker);
     const evictedKeys = Number(/^evicted_keys:(\d+)/m.exec(await redis.info('stats'))![1]);
 
@@ -76,7 +83,7 @@ it('readiness names redis while it evicts, and an evicted stream is healed from 
     expect(Object.keys(stats.byStatus).sort()).toEqual(['200', '201']);
     const report = await s.finish();
     const after = await workerMetrics(worker);
-    console.log(`[Redis switched to allkeys-lru] maxmemory ${used - 512 * 1024} B: ${evictedKeys} keys evicted, goal stream evicted: ${goalGone}; ` +
+    console.log(`[Redis switched to allkeys-lru] maxmemory ${used - 512 * 1024} B: ${evictedKeys} keys evicted (${evicted.size} notified until the goal stream went), goal stream evicted: ${goalGone}; ` +
       `readiness ${evicting.status} ${JSON.stringify(evicting.problems)}, l01_redis_evicting ${metric(during, 'l01_redis_evicting')}; ` +
       `heals: ${worker.logs.filter((l) => l.msg === 'streams healed from the event log').map((l) => `${JSON.stringify(l.fields.streams)} in ${l.fields.ms} ms`).join(', ')}; l01_stream_healed_entries_total{goal} ${metric(after, 'l01_stream_healed_entries_total', `stream="${GOAL_STREAM}"`)}; readiness after ${ready.status}`);
     expect(goalGone, 'the idle entity stream was evicted').toBe(true);
