@@ -96,6 +96,11 @@ export const schema = z.object({
   /** A key set fetch is given up after this long (then 503), ms. */
   L01_JWT_JWKS_TIMEOUT_MS: positiveInt.max(30_000).default(2000),
   /**
+   * While the issuer's key set cannot be fetched, the last set it served keeps verifying
+   * tokens until it is this old (from its fetch), ms; 0: never (503 as soon as the cache expires).
+   */
+  L01_JWT_JWKS_MAX_STALE_MS: z.coerce.number().int().min(0).default(86_400_000),
+  /**
    * `true`: no token is needed (every caller is `anonymous`, with the normal scope), as the
    * original's L01_AUTH_DISABLED did for its keyless callers. Refused in production; never
    * opens the admin routes.

@@ -25,6 +25,8 @@ export interface JwtConfig {
   jwksCacheMs: number;
   jwksCooldownMs: number;
   jwksTimeoutMs: number;
+  /** A fetched set goes on verifying while the issuer is unreachable until this old, ms (0: never). */
+  jwksMaxStaleMs: number;
 }
 
 export interface TokenSpec {
@@ -123,6 +125,7 @@ function jwtConfig(c: z.output<typeof schema>): JwtConfig | undefined {
     jwksCacheMs: c.L01_JWT_JWKS_CACHE_MS,
     jwksCooldownMs: c.L01_JWT_JWKS_COOLDOWN_MS,
     jwksTimeoutMs: c.L01_JWT_JWKS_TIMEOUT_MS,
+    jwksMaxStaleMs: c.L01_JWT_JWKS_MAX_STALE_MS,
   };
 }
 

@@ -5,6 +5,7 @@
  * key set being unreachable (503, not the caller's fault).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -254,6 +255,60 @@ describe('the key set unreachable', () => {
       expect((await app.app.inject({ method: 'GET', url: '/api/agents', headers: bearer('test_token_123') })).statusCode).toBe(200);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the issuer down after its key set was fetched', () => {
+  const status = async (app: TestApp, token: string) => (await app.app.inject({ method: 'GET', url: '/api/agents', headers: bearer(token) })).statusCode;
+
+  it('the set fetched last goes on verifying without waiting on the issuer; the first fetch that succeeds ends that', async () => {
+    const down = await jwksServer([key]);
+    const next = await signingKey('key-3');
+    const app = await buildTestApp(t.database.url, { ...jwtEnv(down.url), L01_JWT_JWKS_CACHE_MS: '100' });
+    try {
+      const old = await mint(key, 'svc', 'agents:read');
+      expect(await status(app, old)).toBe(200);
+      down.fail(true);
+      await sleep(150); // the cache has expired: the next token fetches the set, and that fails
+      expect(await status(app, old)).toBe(200);
+      const asked = down.fetches;
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) expect(await status(app, old)).toBe(200);
+      // Asked again in the background, at most once a second, not by every request.
+      expect(down.fetches - asked).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 1000));
+      // A kid the old set lacks may be a key the issuer added since: its outage, not a bad credential.
+      const newer = await mint(next, 'svc', 'agents:read');
+      expect(await status(app, newer)).toBe(503);
+
+      // Back, and key-1 removed meanwhile: refused once a fetch has succeeded.
+      down.publish([next]);
+      down.fail(false);
+      for (const deadline = Date.now() + 5000; (await status(app, old)) !== 401; await sleep(50)) {
+        expect(Date.now() < deadline, 'the old key refused after the issuer came back').toBe(true);
+      }
+      expect(await status(app, newer)).toBe(200);
+    } finally {
+      await app.close();
+      await down.close();
+    }
+  });
+
+  it('older than L01_JWT_JWKS_MAX_STALE_MS, the set verifies nothing: 503', async () => {
+    const down = await jwksServer([key]);
+    const app = await buildTestApp(t.database.url, { ...jwtEnv(down.url), L01_JWT_JWKS_CACHE_MS: '100', L01_JWT_JWKS_MAX_STALE_MS: '1000' });
+    try {
+      const token = await mint(key, 'svc', 'agents:read');
+      expect(await status(app, token)).toBe(200);
+      const fetchedBy = Date.now();
+      down.fail(true);
+      await sleep(150);
+      expect(await status(app, token)).toBe(200);
+      await sleep(fetchedBy + 1050 - Date.now());
+      expect(await status(app, token)).toBe(503);
+    } finally {
+      await app.close();
+      await down.close();
     }
   });
 });

@@ -157,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const auth = createAuth({
     tokens: deps.config.tokens, metricsToken: deps.config.L01_METRICS_TOKEN, jwt: deps.config.jwt, disabled: deps.config.L01_AUTH_DISABLED,
-    failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS },
+    failures: { max: deps.config.L01_AUTH_FAILURE_MAX, windowMs: deps.config.L01_AUTH_FAILURE_WINDOW_MS }, log: app.log,
   });
   app.decorateRequest('caller', undefined);
   // First: its span covers the whole request, refused ones included (off: no hooks at all).

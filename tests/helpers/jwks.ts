@@ -48,7 +48,9 @@ export interface JwksServer {
   url: string;
   /** Publish these keys from now on. */
   publish(keys: SigningKey[]): void;
-  /** Key-set fetches served so far. */
+  /** Answer every fetch from now on with a 503 (true), or the key set again (false). */
+  fail(failing: boolean): void;
+  /** Key-set fetches asked for so far (failed ones too). */
   readonly fetches: number;
   close(): Promise<void>;
 }
@@ -56,8 +58,13 @@ export interface JwksServer {
 export async function jwksServer(keys: SigningKey[]): Promise<JwksServer> {
   let published = keys;
   let fetches = 0;
+  let failing = false;
   const server: Server = createServer((req, res) => {
     fetches += 1;
+    if (failing) {
+      res.writeHead(503).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
     res.end(JSON.stringify({ keys: published.map((k) => k.jwk) }));
   });
@@ -67,6 +74,9 @@ export async function jwksServer(keys: SigningKey[]): Promise<JwksServer> {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     publish: (next) => {
       published = next;
+    },
+    fail: (on) => {
+      failing = on;
     },
     get fetches() {
       return fetches;

@@ -25,7 +25,7 @@ import { Problem, problemBody } from '../problems.js';
 import { attempts, type AttemptLimits } from './attempts.js';
 import { presentedToken, TOKEN_HINT } from './credentials.js';
 import { ALL_TABLES, grantsOfScope, onlyMetrics, permits, reaches, type Caller, type Operation, type Scope } from './grants.js';
-import { jwtVerifier, looksLikeJwt, type JwtVerifier } from './jwt.js';
+import { jwtVerifier, looksLikeJwt, type JwksLog, type JwtVerifier } from './jwt.js';
 import { keyStore, type KeySpec } from './keys.js';
 import { COOKIE, sessions, type Sessions } from './session.js';
 
@@ -70,6 +70,8 @@ export interface AuthOptions {
   disabled?: boolean;
   /** Failed credentials per client address (L01_AUTH_FAILURE_MAX per L01_AUTH_FAILURE_WINDOW_MS); none: unlimited. */
   failures?: AttemptLimits;
+  /** Where the JWT key set's outages are told. */
+  log?: JwksLog;
 }
 
 /** Who calls when authentication is off (L01_AUTH_DISABLED). */
@@ -141,7 +143,7 @@ type Verdict = { caller: Caller } | { problem: Problem; failed: boolean };
 
 export function createAuth(o: AuthOptions): Auth {
   const keys = keyStore([...o.tokens, ...(o.metricsToken ? [{ token: o.metricsToken, scope: 'metrics' as const }] : [])]);
-  const verifyJwt: JwtVerifier | null = o.jwt ? jwtVerifier(o.jwt) : null;
+  const verifyJwt: JwtVerifier | null = o.jwt ? jwtVerifier(o.jwt, o.log) : null;
 
   async function judgeToken(req: FastifyRequest, token: string): Promise<Verdict> {
     const key = keys.identify(token);

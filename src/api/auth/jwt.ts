@@ -16,11 +16,13 @@
  * issuer should publish a new key a cooldown before signing with it.
  *
  * A set that cannot be fetched (down, timeout after L01_JWT_JWKS_TIMEOUT_MS, not 200, not
- * a key set) is a dependency failing: 503, and not the caller's failed credential. Anything
- * wrong with the token itself is a 401 naming what (expired, issuer, audience…), never the
- * expected values or the verification error's text.
+ * a key set) is a dependency failing: the last set fetched goes on verifying until it is
+ * L01_JWT_JWKS_MAX_STALE_MS old (an issuer's outage must not lock every caller out the
+ * moment the cache expires), and past that, or with none, 503, not the caller's failed
+ * credential. Anything wrong with the token itself is a 401 naming what (expired, issuer,
+ * audience…), never the expected values or the verification error's text.
  */
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwksCache, jwtVerify, type ExportedJWKSCache, type JWKSCacheInput, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../../config.js';
 import { unavailable, type Problem } from '../problems.js';
 import { grantsOfClaims, type Caller } from './grants.js';
@@ -41,16 +43,81 @@ const SUBJECT = /^[\x21-\x7e]{1,196}$/;
 
 class JwksUnavailable extends Error {}
 
-/** The fetched key set, its fetch failures told apart from what is wrong with a token. */
-function remoteKeys(url: URL, c: JwtConfig): JWTVerifyGetKey {
-  const keys = createRemoteJWKSet(url, { timeoutDuration: c.jwksTimeoutMs, cooldownDuration: c.jwksCooldownMs, cacheMaxAge: c.jwksCacheMs });
-  return async (header, token) => {
+/** Where the key set's outages are told (the app's logger). */
+export interface JwksLog {
+  warn(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+}
+
+/** While the issuer is down and a stale set serves, it is fetched again in the background this often. */
+const OUTAGE_RETRY_MS = 1000;
+
+/** Fetching the set failed, as opposed to a token no key of it matches (the token's problem). */
+const fetchFailed = (err: unknown) =>
+  !(err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported);
+
+/**
+ * The fetched key set, its fetch failures told apart from what is wrong with a token.
+ *
+ * When a fetch fails, the last set fetched (if younger than L01_JWT_JWKS_MAX_STALE_MS)
+ * verifies instead, and from then on requests do not wait on the issuer: the set is fetched
+ * in the background at most once a second, and the first fetch that succeeds ends the
+ * outage. A `kid` the stale set lacks may be a key the issuer has added since: 503, not 401.
+ */
+function remoteKeys(url: URL, c: JwtConfig, log?: JwksLog): JWTVerifyGetKey {
+  // jose writes each set it fetches, with the time, into this (its persisted-cache option).
+  const fetched: Partial<ExportedJWKSCache> = {};
+  const where = url.origin + url.pathname; // not its query: it may carry a credential
+  const remote = createRemoteJWKSet(url, {
+    timeoutDuration: c.jwksTimeoutMs, cooldownDuration: c.jwksCooldownMs, cacheMaxAge: c.jwksCacheMs, [jwksCache]: fetched as JWKSCacheInput,
+  });
+  let outage: { since: number; cause: string; fetchedAt: number | undefined; retryAt: number } | null = null;
+  let stale: { at: number; keys: JWTVerifyGetKey } | null = null;
+
+  /** The last fetched set as a local one, while it may still stand in for the issuer. */
+  const staleKeys = (): JWTVerifyGetKey | null => {
+    const at = fetched.uat;
+    if (at === undefined || !fetched.jwks || c.jwksMaxStaleMs === 0 || Date.now() - at > c.jwksMaxStaleMs) return null;
+    if (stale?.at !== at) stale = { at, keys: createLocalJWKSet(fetched.jwks) };
+    return stale.keys;
+  };
+  const ended = () => {
+    if (!outage || fetched.uat === outage.fetchedAt) return;
+    log?.info({ jwks: where, down_ms: Date.now() - outage.since }, 'JWT key set fetched again');
+    outage = null;
+  };
+  const verifyStale = async (keys: JWTVerifyGetKey, header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) => {
     try {
       return await keys(header, token);
     } catch (err) {
-      // No key for this kid/alg, or two: the token's problem. Anything else came from fetching the set.
-      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) throw err;
-      throw new JwksUnavailable((err as Error).message, { cause: err });
+      if (err instanceof errors.JWKSNoMatchingKey) throw new JwksUnavailable(`${outage!.cause}; the set fetched before has no key for this token`, { cause: err });
+      throw err;
+    }
+  };
+
+  return async (header, token) => {
+    const keys = outage && !remote.fresh ? staleKeys() : null;
+    if (keys) {
+      if (Date.now() >= outage!.retryAt) {
+        outage!.retryAt = Date.now() + OUTAGE_RETRY_MS;
+        remote.reload().then(ended, () => {});
+      }
+      return verifyStale(keys, header, token);
+    }
+    try {
+      const key = await remote(header, token);
+      ended();
+      return key;
+    } catch (err) {
+      if (!fetchFailed(err)) throw err;
+      const cause = (err as Error).message;
+      const fallback = staleKeys();
+      if (!outage) {
+        outage = { since: Date.now(), cause, fetchedAt: fetched.uat, retryAt: Date.now() + OUTAGE_RETRY_MS };
+        if (fallback) log?.warn({ jwks: where, cause, fetched_at: new Date(fetched.uat!).toISOString() }, 'JWT key set unavailable: verifying with the set fetched before');
+      }
+      if (!fallback) throw new JwksUnavailable(cause, { cause: err });
+      return verifyStale(fallback, header, token);
     }
   };
 }
@@ -73,8 +140,8 @@ function refusal(err: unknown): string {
 
 export type JwtVerifier = (token: string) => Promise<JwtVerdict>;
 
-export function jwtVerifier(c: JwtConfig): JwtVerifier {
-  const keys = 'url' in c.jwks ? remoteKeys(c.jwks.url, c) : createLocalJWKSet(c.jwks.keys);
+export function jwtVerifier(c: JwtConfig, log?: JwksLog): JwtVerifier {
+  const keys = 'url' in c.jwks ? remoteKeys(c.jwks.url, c, log) : createLocalJWKSet(c.jwks.keys);
   const options = {
     issuer: c.issuer,
     audience: c.audience,
