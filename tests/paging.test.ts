@@ -335,6 +335,18 @@ describe('offsets and query integers', () => {
     expectProblem(await api.get(`/api/events?limit=${encodeURIComponent(v)}`), 400, 'querystring.limit');
   });
 
+  it.each([
+    ['/api/agents?limit=5000', 'querystring.limit', 'must be at most 1000'],
+    ['/api/agents?limit=0', 'querystring.limit', 'must be at least 1'],
+    ['/api/agents?limit=1.5', 'querystring.limit', 'must be a whole number in decimal digits'],
+    ['/api/agents?offset=99999999999999999999', 'querystring.offset', `must be at most ${MAX_OFFSET}: page further with \`cursor\` (each page sends it in X-Next-Cursor and Link)`],
+    ['/api/events?after=99999999999999999999999', 'querystring.after', 'must be at most 9007199254740991'],
+    ['/api/goals?priority=-99999999999', 'querystring.priority', 'must be at least -1000'],
+  ])('%s → one message, saying the range it is out of', async (url, field, message) => {
+    const body = expectProblem(await api.get(url), 400, field);
+    expect(body.errors).toEqual([{ field, message }]);
+  });
+
   it('decimal digits are: limit=16, offset=007', async () => {
     const type = `digits-${randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 20; i++) await api.post('/api/agents', { name: `d${i}`, agent_type: type });

@@ -116,7 +116,8 @@ function fromFastify(err: FastifyError): Problem | null {
         return unknownKeys.map((k) => ({ field: field(k), message: 'is not a known field' }));
       }
       return [{ field: field(), message: v.message ?? 'invalid' }];
-    });
+    // Once each: one value can fail two checks alike (digits past 2^53 and past its field's maximum).
+    }).filter((e, i, all) => all.findIndex((o) => o.field === e.field && o.message === e.message) === i);
     const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     return new Problem(400, 'Bad Request', detail, errors);
   }

@@ -129,7 +129,18 @@ const DECIMAL = /^\d+(\.\d+)?$/;
 const SIGNED_DECIMAL = /^-?\d+(\.\d+)?$/;
 const strictly = (pattern: RegExp) => (v: unknown) => (typeof v === 'string' ? (pattern.test(v) ? Number(v) : Number.NaN) : v);
 
-const notDecimal = (what: string) => ({ error: `must be ${what} in decimal digits` });
+/**
+ * The messages of a query-string number: not one (text that is no number in decimal digits,
+ * or a fraction for an integer), or out of its range. Digits past the range (past 2^53 for an
+ * integer) say the range, the check the user can act on, not that they are no number.
+ */
+const queryNumberErrors = (what: string, range: { min?: number; max?: number }, tooBig?: string) => ({
+  error: (issue: { code?: string; maximum?: unknown; minimum?: unknown }) => {
+    if (issue.code === 'too_big') return tooBig ?? `must be at most ${range.max ?? String(issue.maximum)}`;
+    if (issue.code === 'too_small') return `must be at least ${range.min ?? String(issue.minimum)}`;
+    return `must be ${what} in decimal digits`;
+  },
+});
 
 /** A query-string integer in [min, max], read strictly. */
 export function queryInteger(min: number, max: number, message?: { max: string }) {
@@ -137,7 +148,7 @@ export function queryInteger(min: number, max: number, message?: { max: string }
   // document says `integer` with its range, as the body does.
   return z.preprocess(
     strictly(min < 0 ? SIGNED_INTEGER : INTEGER),
-    z.number(notDecimal(min < 0 ? 'an integer' : 'a whole number')).int().min(min).max(max, message?.max),
+    z.number(queryNumberErrors(min < 0 ? 'an integer' : 'a whole number', { min, max }, message?.max)).int().min(min).max(max),
   );
 }
 
@@ -147,7 +158,7 @@ function queryNumber(spec: ColumnSpec): z.ZodType {
     return queryInteger(spec.min ?? (spec.kind === 'integer' ? INT4.min : Number.MIN_SAFE_INTEGER), spec.max ?? (spec.kind === 'integer' ? INT4.max : Number.MAX_SAFE_INTEGER));
   }
   const signed = spec.min === undefined || spec.min < 0;
-  let n = z.number(notDecimal('a number'));
+  let n = z.number(queryNumberErrors('a number', spec));
   if (spec.min !== undefined) n = n.min(spec.min);
   if (spec.max !== undefined) n = n.max(spec.max);
   return z.preprocess(strictly(signed ? SIGNED_DECIMAL : DECIMAL), n);
