@@ -89,6 +89,19 @@ describe('l01 rebuild', () => {
     expect(stats.created).toBeGreaterThan(50);
     expect(stats.updated).toBeGreaterThan(50);
     expect(stats.deleted).toBeGreaterThan(5);
+    // Chance decides which kinds the history holds (an agent is deleted only once nothing
+    // references it, which 600 random changes did not always reach): one of each, for sure.
+    const meta = { request_id: 'cli-test' };
+    const lone = await create('agents', { name: 'lone', agent_type: 'history' });
+    expect(lone.ok).toBe(true);
+    const owner = await create('agents', { name: 'owner', agent_type: 'history' });
+    const goal = await create('goals', { agent_id: owner.ok && owner.id, description: 'done' });
+    const plan = await create('plans', { goal_id: goal.ok && goal.id, name: 'p' });
+    const task = await create('tasks', { plan_id: plan.ok && plan.id, agent_id: owner.ok && owner.id, name: 't', description: 't' });
+    for (const [table, id, data] of [['goals', goal, { status: 'completed' }], ['plans', plan, { name: 'p2' }], ['tasks', task, { status: 'started' }]] as const) {
+      expect((await applyChange(db, { op: 'update', entity: entityByTable.get(table)!, id: id.ok ? id.id : '', data, metadata: meta })).ok, table).toBe(true);
+    }
+    expect((await applyChange(db, { op: 'delete', entity: entityByTable.get('agents')!, id: lone.ok ? lone.id : '', metadata: meta })).ok).toBe(true);
     const { rows } = await db.query<{ types: string[] }>(`SELECT array_agg(DISTINCT event_type) AS types FROM events`);
     expect(rows[0]!.types).toEqual(expect.arrayContaining(['agent_deleted', 'goal_completed', 'task_started', 'plan_updated']));
 
