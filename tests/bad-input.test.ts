@@ -150,6 +150,39 @@ const links = entities.flatMap((child) =>
   })),
 );
 
+describe('what a 400 says', () => {
+  let agentId: string;
+  beforeAll(async () => {
+    agentId = (await api.post('/api/agents', { name: 'messages', agent_type: 'bad-input' })).json<Row>().id;
+  });
+
+  // One voice, after the field: what is wrong and what would do, not zod's own wording.
+  it.each([
+    ['priority', 5000, 'must be at most 1000'],
+    ['priority', -5000, 'must be at least -1000'],
+    ['priority', 1.5, 'must be a whole number'],
+    ['priority', 'high', 'must be a number'],
+    ['agent_id', 'nope', 'must be a UUID'],
+    ['status', 'bogus', 'must be one of "pending", "decomposing", "ready", "active", "completed", "failed", "cancelled"'],
+    ['completed_at', 'yesterday', 'must be an ISO 8601 date-time with a UTC offset'],
+    ['completed_at', '0000-01-01T00:00:00Z', 'must be in years 0001–9999 (also in UTC), with a UTC offset under 16 hours'],
+    ['description', undefined, 'is required'],
+    ['description', 7, 'must be a string'],
+  ])('a goal with %s %j: %s, once', async (column, value, message) => {
+    const body: Body = { agent_id: agentId, description: 'd', [column]: value };
+    if (value === undefined) delete body[column];
+    const problem = expectProblem(await api.post('/api/goals', body), 400, `body.${column}`);
+    expect(problem.errors).toEqual([{ field: `body.${column}`, message }]);
+    expect(problem.detail).toBe(`body.${column}: ${message}`);
+  });
+
+  it('a string past its length says the length; a body that is no object says so', async () => {
+    const long = expectProblem(await api.post('/api/agents', { name: 'n'.repeat(256), agent_type: 't' }), 400, 'body.name');
+    expect(long.errors).toEqual([{ field: 'body.name', message: 'must be at most 255 characters long' }]);
+    expect(expectProblem(await api.post('/api/agents', [1]), 400, 'body').errors).toEqual([{ field: 'body', message: 'must be an object' }]);
+  });
+});
+
 describe('409 foreign-key conflicts', () => {
   it('a goal for an unknown agent', async () => {
     const body = { ...(await samples.body(entityByTable.get('goals')!)), agent_id: randomUUID() };

@@ -8,6 +8,45 @@ import type { ColumnSpec } from '../db/columns.js';
 import { decodeCursor, MAX_CURSOR_LENGTH, type ListCursor } from '../db/cursor.js';
 import type { Entity } from '../db/entity.js';
 
+const KINDS: Record<string, string> = {
+  string: 'a string', number: 'a number', int: 'a whole number', bigint: 'an integer', boolean: 'true or false',
+  object: 'an object', array: 'an array',
+};
+const FORMATS: Record<string, string> = {
+  uuid: 'a UUID', guid: 'a UUID', datetime: 'an ISO 8601 date-time with a UTC offset', date: 'an ISO 8601 date', email: 'an email address', url: 'a URL',
+};
+const bound = (origin: string, word: 'most' | 'least', limit: unknown, inclusive: boolean | undefined) => {
+  if (origin === 'string') return `must be at ${word} ${String(limit)} characters long`;
+  if (origin === 'array' || origin === 'set') return `must have at ${word} ${String(limit)} items`;
+  if (inclusive === false) return `must be ${word === 'most' ? 'less' : 'more'} than ${String(limit)}`;
+  return `must be at ${word} ${String(limit)}`;
+};
+
+/**
+ * Validation messages in one voice, after the field problems.ts names ("body.priority: must
+ * be at most 1000"), instead of zod's defaults ("Too big: expected number to be <=1000"), for
+ * the checks clients meet; a schema's own message wins, and anything else keeps zod's.
+ * Set once for the process (z.config), for every schema of both surfaces.
+ */
+export function validationMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'is required' : `must be ${KINDS[issue.expected] ?? issue.expected}`;
+    case 'too_big':
+      return bound(issue.origin, 'most', issue.maximum, issue.inclusive);
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
+      return bound(issue.origin, 'least', issue.minimum, issue.inclusive);
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+      return FORMATS[issue.format] ? `must be ${FORMATS[issue.format]}` : undefined;
+    default:
+      return undefined;
+  }
+}
+z.config({ customError: validationMessage });
+
 /** NUL bytes and unpaired UTF-16 surrogates cannot be stored by Postgres (or would be mangled). */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const storable = (s: string) => !UNSTORABLE.test(s);
@@ -76,7 +115,8 @@ function storableTimestamp(s: string): boolean {
 }
 
 /** An ISO 8601 instant with a UTC offset that Postgres stores and JS writes back unchanged. */
-export const storableInstant = () => z.iso.datetime({ offset: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
+// abort: text that is no date-time is told so, not also that it is out of range.
+export const storableInstant = () => z.iso.datetime({ offset: true, abort: true }).refine(storableTimestamp, TIMESTAMP_RANGE_MESSAGE);
 
 const notBlank = (s: z.ZodString) => s.refine((v) => v.trim() !== '', 'must not be blank');
 
