@@ -175,9 +175,9 @@ const strictly = (pattern: RegExp) => (v: unknown) => (typeof v === 'string' ? (
  * integer) say the range, the check the user can act on, not that they are no number.
  */
 const queryNumberErrors = (what: string, range: { min?: number; max?: number }, tooBig?: string) => ({
-  error: (issue: { code?: string; maximum?: unknown; minimum?: unknown }) => {
-    if (issue.code === 'too_big') return tooBig ?? `must be at most ${range.max ?? String(issue.maximum)}`;
-    if (issue.code === 'too_small') return `must be at least ${range.min ?? String(issue.minimum)}`;
+  error: (issue: z.core.$ZodRawIssue) => {
+    if (issue.code === 'too_big') return tooBig ?? bound('number', 'most', range.max ?? issue.maximum, true);
+    if (issue.code === 'too_small') return bound('number', 'least', range.min ?? issue.minimum, true);
     return `must be ${what} in decimal digits`;
   },
 });
