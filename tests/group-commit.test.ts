@@ -17,7 +17,7 @@ import { entityByTable } from '../src/db/entities/index.js';
 import { databaseUnavailable } from '../src/db/errors.js';
 import { groupCommit } from '../src/db/group-commit.js';
 import type { Entity } from '../src/db/entity.js';
-import type { Queryable } from '../src/db/pool.js';
+import type { Pool } from '../src/db/pool.js';
 import type { Change, ChangeResult } from '../src/db/write.js';
 import { freePort } from './faults/support/servers.js';
 import { useTestApp } from './helpers/app.js';
@@ -379,11 +379,12 @@ describe('a database that cannot be reached', () => {
     const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/none`, connectionTimeoutMillis: 2000 });
     pool.on('error', () => {});
     let statements = 0;
-    const counting: Queryable = {
+    const counting: Pool = {
       query: ((...args: Parameters<pg.Pool['query']>) => {
         statements++;
         return (pool.query as (...a: unknown[]) => unknown)(...args);
       }) as pg.Pool['query'],
+      connect: (() => pool.connect()) as pg.Pool['connect'],
     };
     try {
       const commit = groupCommit(counting, { concurrency: 1, maxBatch: 100 });

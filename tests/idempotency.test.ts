@@ -138,6 +138,27 @@ describe('the answer commits with the write, or neither does', () => {
     await t.db.query('DROP TRIGGER fail_store ON idempotency_keys');
   });
 
+  it('keyed creates at once (grouped into shared statements): each answer stored with its own write, an orphan among them refused alone', async () => {
+    const owner = (await api.post('/api/agents', agent('Owner'))).json<{ id: string }>();
+    const since = await lastPosition(t.db);
+    const keys = Array.from({ length: 12 }, () => key());
+    const orphanKey = key();
+    const [orphan, ...firsts] = await Promise.all([
+      api.post('/api/goals', { agent_id: randomUUID(), description: 'orphan' }, orphanKey),
+      ...keys.map((h, i) => api.post('/api/goals', { agent_id: owner.id, description: `goal ${i}` }, h)),
+    ]);
+    expectProblem(orphan!, 409);
+    expect(await storedRows(orphanKey['idempotency-key'])).toBe(0);
+    for (const [i, first] of firsts.entries()) {
+      expect(first.statusCode, first.body).toBe(201);
+      expect(await storedRows(keys[i]!['idempotency-key'])).toBe(1);
+      const again = await api.post('/api/goals', { agent_id: owner.id, description: `goal ${i}` }, keys[i]!);
+      expect([again.statusCode, again.body, again.headers.etag, again.headers.location, again.headers['idempotent-replayed']])
+        .toEqual([201, first.body, first.headers.etag, first.headers.location, 'true']);
+    }
+    expect((await eventsAfter(t.db, since)).map((e) => e.event_type)).toEqual(Array(12).fill('goal_created'));
+  });
+
   it('when the write fails, no answer is stored', async () => {
     const headers = key();
     expectProblem(await api.post('/api/goals', { agent_id: randomUUID(), description: 'orphan' }, headers), 409);

@@ -9,6 +9,7 @@ import { findByKey } from '../db/domain/lookup.js';
 import type { Entity } from '../db/entity.js';
 import { applyBatch, type BatchChange, type BatchOutcome } from '../db/batch.js';
 import type { ApplyChange } from '../db/group-commit.js';
+import type { KeyedCreate } from '../db/idempotency.js';
 import type { PageResult } from '../db/page.js';
 import type { Pool, Queryable } from '../db/pool.js';
 import { inTransaction } from '../db/transaction.js';
@@ -19,7 +20,12 @@ import { eventMetadata } from './context.js';
 import { keyedRequest } from './idempotency/session.js';
 import { idUsed, notFound, preconditionFailed } from './problems.js';
 
-export interface Writer extends ApplyChange {
+/** What a create route answers, from the create's result alone (its Idempotency-Key answer, stored with it). */
+export type Answering = KeyedCreate['answer'];
+
+export interface Writer {
+  /** One change; a create given `answer` and sent with an Idempotency-Key goes through group commit with that answer. */
+  (change: Change, answer?: Answering): Promise<ChangeResult>;
   /** Several changes in one transaction, all or nothing (db/batch.ts); none written unless `ok`. */
   batch(changes: readonly BatchChange[]): Promise<BatchOutcome>;
 }
@@ -32,15 +38,21 @@ export interface Writer extends ApplyChange {
  * answer is stored with it (idempotency/session.ts).
  */
 export function writer(apply: ApplyChange, db: Pool, onCommit?: () => void, limits?: WriteLimits): Writer {
-  const route: ApplyChange = (change: Change) => {
+  /** `answer` given: the keyed request's create, through group commit with its answer. */
+  const route = (change: Change, answer?: Answering): Promise<ChangeResult> => {
     const keyed = keyedRequest();
-    return keyed ? keyed.write((c) => applyChange(c, change, limits), (r) => r.ok) : apply(change);
+    if (!keyed) return apply(change);
+    if (answer && change.op === 'create') return keyed.grouped((k) => apply({ ...change, keyed: k }), answer);
+    return keyed.write((c) => applyChange(c, change, limits), (r) => r.ok);
   };
   const traced = tracingActive() ? traceWrites(route) : route;
-  const write = async (change: Change) => {
-    const result = await traced(change);
-    // A keyed write commits with its stored answer (idempotency/session.ts), which wakes the relay then.
-    if (result.ok && !keyedRequest()) onCommit?.();
+  const write = async (change: Change, answer?: Answering) => {
+    const keyed = keyedRequest();
+    // A keyed request's first write, a create that says its answer: grouped, committed with it.
+    const grouped = keyed !== undefined && answer !== undefined && change.op === 'create' && keyed.mayGroup();
+    const result = await traced(change, grouped ? answer : undefined);
+    // A keyed write on its request's connection commits with the answer later (idempotency/session.ts), which wakes the relay then.
+    if (result.ok && (!keyed || grouped)) onCommit?.();
     return result;
   };
   const runBatch = async (changes: readonly BatchChange[]) => {
@@ -62,9 +74,13 @@ export interface RouteDeps {
 
 /** Sends JSON text as it left Postgres (never parsed in Node), with `ETag: "<version>"` when given. */
 export function sendJson(reply: FastifyReply, status: number, body: string, version?: number) {
-  if (version !== undefined) reply.header('etag', `"${version}"`);
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply.code(status).headers(jsonHeaders(version)).send(body);
 }
+
+/** The headers of JSON text sent with sendJson (a create's stored answer repeats them). */
+const jsonHeaders = (version?: number): Record<string, string> =>
+  version === undefined ? { 'content-type': JSON_TYPE } : { 'content-type': JSON_TYPE, etag: `"${version}"` };
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * A page of a list: the rows as JSON text (a bare array, as before cursors existed) and,
@@ -115,7 +131,8 @@ export const deletedSchema = z.object({ message: z.string() });
 export function createHandler(entity: Entity, write: Writer, location = (id: string, _body: Record<string, unknown>) => `/api/${entity.table}/${id}`) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.body as Record<string, unknown>;
-    const result = await write({ op: 'create', entity, data: body, metadata: eventMetadata(req) });
+    const answer: Answering = (r) => ({ status: 201, headers: { ...jsonHeaders(r.version), location: location(r.id, body) }, body: r.body });
+    const result = await write({ op: 'create', entity, data: body, metadata: eventMetadata(req) }, answer);
     if (result.ok) reply.header('location', location(result.id, body));
     return sendWritten(reply, result, entity.label, '', 201);
   };

@@ -13,15 +13,24 @@
  * was written and each change is retried alone, so only the bad one fails. If the database
  * is unreachable, every change of the batch gets that error. Updates and deletes are not
  * grouped: each takes its entity's lock (see write.ts) and is one statement of its own.
+ *
+ * A create sent with an Idempotency-Key whose answer follows from its result (`keyed`,
+ * db/idempotency.ts) is grouped too: a batch holding one runs as a transaction, the answers
+ * of its keyed creates stored in it (STORE_ANSWERS) before it commits, so each keyed create
+ * commits with its answer or not at all. Alone in its own transaction, a keyed create paid
+ * a statement and a WAL flush of its own: ~4× an unkeyed create's cost.
  */
 import type { Entity } from './entity.js';
 import { databaseUnavailable } from './errors.js';
-import type { Queryable } from './pool.js';
+import { STORE_ANSWERS, type AnswerRow, type KeyedCreate } from './idempotency.js';
+import type { Pool, Queryable } from './pool.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './message-limit.js';
+import { inTransaction } from './transaction.js';
 import { applyChange, applyCreates, createDoc, type Change, type ChangeResult, type CreateDoc, type WriteLimits } from './write.js';
 
 interface Pending {
   doc: CreateDoc;
+  keyed?: KeyedCreate;
   resolve: (result: ChangeResult) => void;
   reject: (err: unknown) => void;
 }
@@ -44,18 +53,34 @@ const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 export type ApplyChange = (change: Change) => Promise<ChangeResult>;
 
-export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChange {
+export function groupCommit(db: Pool, opts: GroupCommitOptions): ApplyChange {
   const waiting = new Map<Entity, Pending[]>();
   let running = 0;
   let scheduled = false;
 
   const maxBytes = opts.maxBatchBytes ?? MAX_BATCH_BYTES;
   const limits: WriteLimits = { maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
-  const settleAlone = (p: Pending) => applyCreates(db, [p.doc], limits).then(([r]) => p.resolve(r!), p.reject);
+  /** One statement; with keyed creates among them, in a transaction with their answers. */
+  function commit(batch: Pending[]): Promise<ChangeResult[]> {
+    const docs = batch.map((p) => p.doc);
+    if (!batch.some((p) => p.keyed)) return applyCreates(db, docs, limits);
+    return inTransaction(db, async (c) => {
+      const results = await applyCreates(c, docs, limits);
+      const answers = batch.flatMap((p, i): AnswerRow[] => {
+        const r = results[i]!;
+        if (!p.keyed || !r.ok) return [];
+        const { caller, key, fingerprint, ttlMs } = p.keyed;
+        return [{ caller, key, fingerprint, ttl_ms: ttlMs, ...p.keyed.answer(r) }];
+      });
+      if (answers.length > 0) await c.query({ name: 'idempotency_store', text: STORE_ANSWERS, values: [JSON.stringify(answers)] });
+      return results;
+    }, () => true);
+  }
+  const settleAlone = (p: Pending) => commit([p]).then(([r]) => p.resolve(r!), p.reject);
 
   async function run(batch: Pending[]) {
     try {
-      const results = await applyCreates(db, batch.map((p) => p.doc), limits);
+      const results = await commit(batch);
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1 || databaseUnavailable(err)) for (const p of batch) p.reject(err);
@@ -90,7 +115,7 @@ export function groupCommit(db: Queryable, opts: GroupCommitOptions): ApplyChang
   return (change) => {
     if (change.op !== 'create') return applyChange(db, change, limits);
     return new Promise<ChangeResult>((resolve, reject) => {
-      const pending = { doc: createDoc(change), resolve, reject };
+      const pending = { doc: createDoc(change), keyed: change.keyed, resolve, reject };
       const queue = waiting.get(change.entity);
       if (queue) queue.push(pending);
       else waiting.set(change.entity, [pending]);

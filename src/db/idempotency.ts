@@ -36,19 +36,46 @@ export const FIND_ANSWER = `
   WHERE caller = $1 AND key = $2 AND expires_at > now()`;
 
 /**
- * $1 caller, $2 key, $3 fingerprint, $4 status, $5 headers, $6 body, $7 TTL in ms. Runs in the
- * transaction of the write it answers, so both commit or neither. An expired row of the same
- * key is replaced; up to PURGE_BATCH other expired rows are deleted (index on expires_at;
- * SKIP LOCKED: concurrent writers purge different rows instead of waiting for each other).
+ * A create sent with an Idempotency-Key whose answer follows from its result alone (the
+ * generic create routes: 201, the row, ETag, Location): the answer is stored in the create's
+ * own transaction, so such creates go through group commit like any other (group-commit.ts).
  */
-export const STORE_ANSWER = `
-  WITH purged AS (
+export interface KeyedCreate {
+  caller: string;
+  key: string;
+  fingerprint: string;
+  ttlMs: number;
+  answer(written: { id: string; version: number; body: string }): StoredAnswer;
+}
+
+/** An answer to store, with whose key it answers and for how long (STORE_ANSWERS' rows). */
+export interface AnswerRow extends StoredAnswer {
+  caller: string;
+  key: string;
+  fingerprint: string;
+  ttl_ms: number;
+}
+
+/**
+ * $1: a JSON array of AnswerRow. Runs in the transaction of the write(s) it answers, so they
+ * commit together or not at all: one row for a keyed request's own transaction
+ * (api/idempotency/session.ts), every keyed create of a group-committed batch (group-commit.ts).
+ * An expired row of the same key is replaced; up to PURGE_BATCH other expired rows are
+ * deleted (index on expires_at; SKIP LOCKED: concurrent writers purge different rows instead
+ * of waiting for each other).
+ */
+export const STORE_ANSWERS = `
+  WITH a AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS a(caller text, key text, fingerprint text, status int, headers jsonb, body text, ttl_ms bigint)
+  ),
+  purged AS (
     DELETE FROM idempotency_keys WHERE (caller, key) IN (
       SELECT caller, key FROM idempotency_keys
-      WHERE expires_at <= now() AND NOT (caller = $1 AND key = $2)
+      WHERE expires_at <= now() AND (caller, key) NOT IN (SELECT caller, key FROM a)
       ORDER BY expires_at LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)
   )
   INSERT INTO idempotency_keys (caller, key, fingerprint, status, headers, body, created_at, expires_at)
-  VALUES ($1, $2, $3, $4, $5::jsonb, $6, now(), now() + $7 * interval '1 millisecond')
+  SELECT caller, key, fingerprint, status, headers, body, now(), now() + ttl_ms * interval '1 millisecond' FROM a
   ON CONFLICT (caller, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
     headers = EXCLUDED.headers, body = EXCLUDED.body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`;

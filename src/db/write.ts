@@ -46,6 +46,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Entity } from './entity.js';
 import { idReused } from './errors.js';
+import type { KeyedCreate } from './idempotency.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, publishable } from './message-limit.js';
 import type { Queryable } from './pool.js';
 
@@ -65,7 +66,8 @@ export interface EventMetadata {
 }
 
 export type Change =
-  | { op: 'create'; entity: Entity; data: Record<string, unknown>; metadata: EventMetadata }
+  /** `keyed`: its answer to an Idempotency-Key is stored with it (group-commit.ts). */
+  | { op: 'create'; entity: Entity; data: Record<string, unknown>; metadata: EventMetadata; keyed?: KeyedCreate }
   | { op: 'update'; entity: Entity; id: string; data: Record<string, unknown>; expectedVersion?: number; metadata: EventMetadata }
   | { op: 'delete'; entity: Entity; id: string; expectedVersion?: number; metadata: EventMetadata }
   /**
@@ -296,7 +298,11 @@ const APPEND = `
 
 /** Applies one change: entity row, event(s) and outbox row(s) in one atomic statement. */
 export async function applyChange(db: Queryable, change: Change, limits: WriteLimits = DEFAULT_LIMITS): Promise<ChangeResult> {
-  if (change.op === 'create') return (await applyCreates(db, [createDoc(change)], limits))[0]!;
+  if (change.op === 'create') {
+    // Its answer would not be stored: only group commit stores it (with the create, in one transaction).
+    if (change.keyed) throw new Error('applyChange: a keyed create goes through groupCommit');
+    return (await applyCreates(db, [createDoc(change)], limits))[0]!;
+  }
   if (change.op === 'append') {
     const { rows } = await db.query<{ id: string; version: number; body: string }>({
       name: 'events_append', text: APPEND,

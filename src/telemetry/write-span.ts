@@ -14,9 +14,8 @@
  */
 import { context, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_BATCH_SIZE, ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from '@opentelemetry/semantic-conventions';
-import type { ApplyChange } from '../db/group-commit.js';
 import type { BatchChange } from '../db/batch.js';
-import type { Change } from '../db/write.js';
+import type { Change, ChangeResult } from '../db/write.js';
 import { parentContext, toTraceContext } from './trace-context.js';
 import { tracer } from './tracing.js';
 
@@ -24,8 +23,9 @@ const OPERATION = { create: 'INSERT', update: 'UPDATE', delete: 'DELETE', append
 
 const tableOf = (change: Change) => (change.op === 'append' ? 'events' : change.entity.table);
 
-export function traceWrites(apply: ApplyChange): ApplyChange {
-  return async (change) => {
+/** `apply` with a CLIENT span per change; arguments after the change are passed on as they are. */
+export function traceWrites<A extends unknown[]>(apply: (change: Change, ...rest: A) => Promise<ChangeResult>): (change: Change, ...rest: A) => Promise<ChangeResult> {
+  return async (change, ...rest) => {
     const appended = change.op === 'append';
     const carrier = ((appended ? change.metadata.l01 : change.metadata) ?? {}) as Record<string, unknown>;
     const operation = OPERATION[change.op];
@@ -41,7 +41,7 @@ export function traceWrites(apply: ApplyChange): ApplyChange {
     const own = toTraceContext(span.spanContext());
     const metadata = appended ? { ...change.metadata, l01: { ...carrier, ...own } } : { ...change.metadata, ...own };
     try {
-      const result = await apply({ ...change, metadata } as Change);
+      const result = await apply({ ...change, metadata } as Change, ...rest);
       if (!result.ok) span.setAttribute('l01.write.refused', result.reason);
       return result;
     } catch (err) {

@@ -11,7 +11,8 @@
  *
  * Only 2xx answers are stored: an error wrote nothing (its write is rolled back), so a retry
  * runs again. Keys belong to the caller (`req.caller.id`). Requests without the header take
- * the shared path, group commit included, unchanged.
+ * the shared path, group commit included, unchanged; a keyed create whose route says its
+ * answer (respond.ts `createHandler`) is group-committed with that answer (session.ts `grouped`).
  *
  * A keyed request holds a pooled connection from the check to its answer, and reads on it
  * too (`keyedReads`): keyed writes at once beyond the pool size wait for a connection, then

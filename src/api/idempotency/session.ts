@@ -9,10 +9,16 @@
  * 412, …) or throws is rolled back at once. A handler that writes twice (a find-or-create
  * before its create) commits the earlier write when the next begins: one write per
  * transaction keeps the entity lock's order (db/write.ts), and the answer goes with the last.
+ *
+ * A create whose answer follows from its result (the generic create routes) goes through
+ * group commit instead (`grouped`), its answer stored in its batch's transaction; this
+ * connection then holds only the key. If the route answers otherwise than it said, the answer
+ * it sent replaces the stored one after the commit.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
-import { STORE_ANSWER, TRY_LOCK_KEY, UNLOCK_KEY, FIND_ANSWER, type StoredAnswer, type StoredRow } from '../../db/idempotency.js';
+import { FIND_ANSWER, STORE_ANSWERS, TRY_LOCK_KEY, UNLOCK_KEY, type KeyedCreate, type StoredAnswer, type StoredRow } from '../../db/idempotency.js';
+import type { ChangeResult } from '../../db/write.js';
 import type { Queryable } from '../../db/pool.js';
 
 const current = new AsyncLocalStorage<KeyedRequest>();
@@ -42,6 +48,9 @@ export interface KeyedOptions {
 
 export class KeyedRequest {
   private open = false;
+  private writes = 0;
+  /** The answer stored with a grouped create, committed with it. */
+  private stored: StoredAnswer | undefined;
   private broken = false;
   private closed = false;
   /** Writes of one request run one after the other on its connection. */
@@ -97,6 +106,7 @@ export class KeyedRequest {
   write<T>(fn: (db: Queryable) => Promise<T>, keep: (result: T) => boolean): Promise<T> {
     const next = this.last.then(async () => {
       if (this.closed) throw new Error('write after the keyed request was answered');
+      this.writes++;
       if (this.open) await this.end('COMMIT');
       await this.client.query('BEGIN');
       this.open = true;
@@ -108,6 +118,27 @@ export class KeyedRequest {
         throw err;
       }
       if (!keep(result)) await this.end('ROLLBACK');
+      return result;
+    });
+    this.last = next.catch(() => {});
+    return next;
+  }
+
+  /** A create may go through group commit with its answer (`grouped`) as the request's first write only. */
+  mayGroup(): boolean {
+    return this.writes === 0 && !this.closed;
+  }
+
+  /**
+   * The request's create, through group commit (`apply`, given what to store with it): the
+   * answer `answer(result)` is committed with the create, or nothing is.
+   */
+  grouped(apply: (keyed: KeyedCreate) => Promise<ChangeResult>, answer: KeyedCreate['answer']): Promise<ChangeResult> {
+    const next = this.last.then(async () => {
+      if (this.closed) throw new Error('write after the keyed request was answered');
+      this.writes++;
+      const result = await apply({ caller: this.caller, key: this.key, fingerprint: this.fingerprint, ttlMs: this.o.ttlMs, answer });
+      if (result.ok) this.stored = answer(result);
       return result;
     });
     this.last = next.catch(() => {});
@@ -129,13 +160,15 @@ export class KeyedRequest {
     return next;
   }
 
-  /** Stores the answer with the request's last write (alone when it wrote nothing) and commits both. */
+  /**
+   * Stores the answer with the request's last write (alone when it wrote nothing) and commits
+   * both; nothing when a grouped create already committed this very answer.
+   */
   async finish(answer: StoredAnswer): Promise<void> {
     await this.last;
-    await this.client.query({
-      name: 'idempotency_store', text: STORE_ANSWER,
-      values: [this.caller, this.key, this.fingerprint, answer.status, JSON.stringify(answer.headers), answer.body, this.o.ttlMs],
-    });
+    if (!this.open && this.stored && sameAnswer(this.stored, answer)) return;
+    const row = { caller: this.caller, key: this.key, fingerprint: this.fingerprint, ttl_ms: this.o.ttlMs, ...answer };
+    await this.client.query({ name: 'idempotency_store', text: STORE_ANSWERS, values: [JSON.stringify([row])] });
     if (this.open) await this.end('COMMIT');
   }
 
@@ -174,3 +207,6 @@ export class KeyedRequest {
     if (how === 'COMMIT') this.o.onCommit?.();
   }
 }
+
+const sameAnswer = (a: StoredAnswer, b: StoredAnswer) =>
+  a.status === b.status && a.body === b.body && JSON.stringify(Object.entries(a.headers).sort()) === JSON.stringify(Object.entries(b.headers).sort());
