@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_BATCH } from '../src/db/idempotency.js';
-import { useTestApp } from './helpers/app.js';
+import { buildTestApp, useTestApp } from './helpers/app.js';
 import { callerId, client, DEV_TOKEN, expectProblem } from './helpers/http.js';
 import { count, eventsAfter, lastPosition } from './helpers/rows.js';
 
@@ -250,6 +250,23 @@ describe('keyed requests and the pool', () => {
     const docs = await Promise.all(Array.from({ length: 3 }, async (_, i) => (await api.post('/documents', { title: `doc ${i}` })).json<{ id: string }>()));
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => api.patch(`/documents/${docs[i % 3]!.id}`, { title: `edit ${i}` }, key())));
     expect(answers.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+  });
+
+  it('more keyed creates at once than pooled connections, grouped: all answered, each replayed; with a pool of one, still answered (not grouped)', async () => {
+    const many = Array.from({ length: 12 }, () => key());
+    const firsts = await Promise.all(many.map((h, i) => api.post('/api/agents', agent(`many ${i}`), h)));
+    expect(firsts.map((r) => r.statusCode)).toEqual(Array(12).fill(201));
+    const replays = await Promise.all(many.map((h, i) => api.post('/api/agents', agent(`many ${i}`), h)));
+    expect(replays.map((r) => r.body)).toEqual(firsts.map((r) => r.body));
+
+    const single = await buildTestApp(t.database.url, { L01_PG_POOL_SIZE: '1', L01_PG_CONNECT_TIMEOUT_MS: '500' });
+    try {
+      const one = client(() => single.app);
+      const answers = await Promise.all(Array.from({ length: 3 }, (_, i) => one.post('/api/agents', agent(`single ${i}`), key())));
+      expect(answers.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+    } finally {
+      await single.close();
+    }
   });
 
   it('a client that hangs up while its write waits leaves no key held: the write completes and is replayed', async () => {

@@ -29,7 +29,11 @@ export interface TestApp {
  */
 export async function buildTestApp(databaseUrl: string, env: NodeJS.ProcessEnv = {}, logger: Logger = pino({ level: 'silent' })): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', ...env, DATABASE_URL: databaseUrl, REDIS_URL: inject('redisUrl') });
-  const db = createPool({ url: databaseUrl, size: 4, timeoutMs: 10_000, name: 'l01-test' }, logger);
+  // 4 connections, or L01_PG_POOL_SIZE as the test gives it (and its connect timeout), as server.ts sizes the pool.
+  const db = createPool({
+    url: databaseUrl, size: env.L01_PG_POOL_SIZE ? config.L01_PG_POOL_SIZE : 4, timeoutMs: 10_000,
+    connectTimeoutMs: env.L01_PG_CONNECT_TIMEOUT_MS ? config.L01_PG_CONNECT_TIMEOUT_MS : undefined, name: 'l01-test',
+  }, logger);
   // As server.ts: GETs read the replica when DATABASE_READ_URL names one.
   const readDb = config.DATABASE_READ_URL ? createPool({ url: config.DATABASE_READ_URL, size: 4, timeoutMs: 10_000, name: 'l01-test-reads' }, logger) : undefined;
   const redis = createRedis(config.REDIS_URL, logger, 'l01-test');

@@ -121,7 +121,11 @@ const poolOptions = (db: Pool): { max?: number } => (db as { options?: { max?: n
 
 async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
   const pool = poolOptions(o.db);
-  const turns = new Turns(o.maxSessions ?? Math.max(1, (pool.max ?? 10) - 2), o.waitMs ?? 10_000);
+  const most = o.maxSessions ?? Math.max(1, (pool.max ?? 10) - 2);
+  const turns = new Turns(most, o.waitMs ?? 10_000);
+  // A grouped create waits for a connection of the group committer while its request holds
+  // one: only when the sessions leave the pool a connection to spare.
+  const group = (pool.max ?? 10) > most;
   /** undefined: not keyed; 'replayed': answered here; else the request's session. */
   async function begin(req: FastifyRequest, reply: FastifyReply): Promise<KeyedRequest | 'replayed' | undefined> {
     const header = req.headers['idempotency-key'];
@@ -129,7 +133,7 @@ async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
     const key = parseKey(header);
     const print = fingerprint(req);
     const release = await turns.take();
-    const taken = await KeyedRequest.take(o.db, req.caller?.id ?? 'anonymous', key, print, { ttlMs: o.ttlMs, onCommit: o.onCommit, onClose: release })
+    const taken = await KeyedRequest.take(o.db, req.caller?.id ?? 'anonymous', key, print, { ttlMs: o.ttlMs, group, onCommit: o.onCommit, onClose: release })
       .catch((err: unknown) => (release(), Promise.reject(err)));
     if (!taken.held) throw keyInFlight;
     if ('request' in taken) return taken.request;

@@ -40,6 +40,8 @@ export function keyedReads(db: Queryable): Queryable {
 
 export interface KeyedOptions {
   ttlMs: number;
+  /** Whether its create may go through group commit (`grouped`): the pool has a connection to spare for it. */
+  group?: boolean;
   /** The relay's wake-up signal, after each commit of a write. */
   onCommit?: () => void;
   /** Called once the request's connection is back in the pool. */
@@ -126,7 +128,7 @@ export class KeyedRequest {
 
   /** A create may go through group commit with its answer (`grouped`) as the request's first write only. */
   mayGroup(): boolean {
-    return this.writes === 0 && !this.closed;
+    return this.o.group === true && this.writes === 0 && !this.closed;
   }
 
   /**
