@@ -40,6 +40,8 @@ const SETUPS: Setup[] = [
 interface ApiRun {
   setup: Setup;
   results: LoadResult[];
+  /** API alone: the first connection level again, each request with an Idempotency-Key of its own (as the typed client sends). */
+  keyed?: LoadResult;
 }
 
 async function measureApi(ctx: RunContext, sb: Sandbox, setup: Setup, notes: string[]): Promise<ApiRun> {
@@ -49,6 +51,7 @@ async function measureApi(ctx: RunContext, sb: Sandbox, setup: Setup, notes: str
   const service = Service.start(setup.kind, sb.serviceEnv, `write-${setup.kind}`);
   const rss = ctx.rss.watch('write', service);
   const results: LoadResult[] = [];
+  let keyed: LoadResult | undefined;
   try {
     await service.waitReady(sb.baseUrl);
     await service.waitChildren();
@@ -64,6 +67,13 @@ async function measureApi(ctx: RunContext, sb: Sandbox, setup: Setup, notes: str
       }));
       service.assertRunning();
     }
+    if (setup.kind === 'api') {
+      const connections = sizes.writeConnections[0]!;
+      const label = `${setup.label}: POST /api/agents with Idempotency-Key, ${connections} connections`;
+      progress.step(label);
+      keyed = await load({ url, method: 'POST', body: AGENT_BODY, connections, seconds: sizes.writeSeconds, keyed: true, onProgress: (n) => progress.step(label, `${n} requests`) });
+      service.assertRunning();
+    }
     if (setup.kind === 'all') {
       progress.step('waiting for the relay to drain the outbox');
       const drained = await until(async () => (await sb.db.query('SELECT 1 FROM outbox LIMIT 1')).rowCount === 0, 120_000, 250);
@@ -74,7 +84,7 @@ async function measureApi(ctx: RunContext, sb: Sandbox, setup: Setup, notes: str
     progress.step(`stopping ${setup.label}`);
     await service.stop();
   }
-  return { setup, results };
+  return { setup, results, keyed };
 }
 
 export async function writePath(ctx: RunContext): Promise<BenchResult> {
@@ -96,7 +106,7 @@ export async function writePath(ctx: RunContext): Promise<BenchResult> {
 
     notes.push(`load generator: ${runs[0]?.results[0]?.tool ?? 'none'}, one process on the same machine`);
     for (const run of runs) {
-      for (const r of run.results) {
+      for (const r of [...run.results, ...(run.keyed ? [run.keyed] : [])]) {
         if (r.non2xx || r.errors) notes.push(`${run.setup.label} at ${r.connections} connections: ${r.non2xx} non-2xx answers, ${r.errors} connection errors (not counted as throughput)`);
       }
     }
@@ -124,6 +134,13 @@ function report(runs: ApiRun[], pg: PgbenchResult[], notes: string[]): BenchResu
     }
     rows.push(['pgbench  3 inserts, 1 tx', String(p.clients), fmt(p.tps), fmt(p.latencyMs.p50), fmt(p.latencyMs.p99), fmt(p.latencyMs.max), String(p.failed), '']);
   });
+  // Keyed creates against the same API's unkeyed ones at the same connections (no target: what a key costs).
+  for (const { setup, results, keyed: k } of runs) {
+    const plain = results[0];
+    if (!k || !plain) continue;
+    figures.push(figure({ bench: 'write', name: `POST /api/agents with Idempotency-Key, ${k.connections} conn, API alone`, value: k.rps, unit: 'req/s', baseline: { name: 'the same without a key', value: plain.rps } }));
+    rows.push([`${setup.label}, Idempotency-Key`, String(k.connections), fmt(k.rps), fmt(k.p50), fmt(k.p99), fmt(k.max), String(k.non2xx + k.errors), '']);
+  }
   const plotData = pg.flatMap((p, i) => [
     ...runs.map(({ setup, results }) => ({ connections: String(results[i]!.connections), system: setup.label, rps: results[i]!.rps, p99: results[i]!.p99 })),
     { connections: String(runs[0]?.results[i]?.connections ?? p.clients), system: 'pgbench', rps: p.tps, p99: p.latencyMs.p99 },

@@ -3,6 +3,7 @@
  * program: it leaves the 2 cores to the service), else autocannon, driven from code in
  * this process. A fixed number of requests (`amount`) always uses autocannon.
  */
+import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,8 @@ export interface LoadOptions {
   seconds?: number;
   amount?: number;
   onProgress?: (requests: number) => void;
+  /** Send every request with an `Idempotency-Key` of its own, as the typed client does. */
+  keyed?: boolean;
 }
 
 /** `wrk <version>` when wrk is on the PATH, else null. */
@@ -57,6 +60,18 @@ function wrkScript(opts: LoadOptions): string {
   ];
   if (opts.body !== undefined) {
     lines.push('wrk.headers["content-type"] = "application/json"', `wrk.body = [==[${JSON.stringify(opts.body)}]==]`);
+  }
+  if (opts.keyed) {
+    // A key no other request of this run sends: the run's start, this connection's table, a count.
+    lines.push(
+      `local run = "${Date.now().toString(36)}"`,
+      'local sent = 0',
+      'request = function()',
+      '  sent = sent + 1',
+      '  wrk.headers["idempotency-key"] = string.format("bench-%s-%s-%d", run, tostring({}):sub(8), sent)',
+      '  return wrk.format()',
+      'end',
+    );
   }
   lines.push(
     'done = function(summary, latency, requests)',
@@ -113,6 +128,7 @@ async function loadWithAutocannon(opts: LoadOptions): Promise<LoadResult> {
         ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(opts.keyed ? { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }) }] } : {}),
       timeout: 30,
     }, (err, result) => (err ? reject(err) : resolve(result)));
   });
