@@ -131,10 +131,12 @@ export const deletedSchema = z.object({ message: z.string() });
 export function createHandler(entity: Entity, write: Writer, location = (id: string, _body: Record<string, unknown>) => `/api/${entity.table}/${id}`) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.body as Record<string, unknown>;
+    // The answer it declares is the answer it sends: a keyed create stores it before it is sent.
     const answer: Answering = (r) => ({ status: 201, headers: { ...jsonHeaders(r.version), location: location(r.id, body) }, body: r.body });
     const result = await write({ op: 'create', entity, data: body, metadata: eventMetadata(req) }, answer);
-    if (result.ok) reply.header('location', location(result.id, body));
-    return sendWritten(reply, result, entity.label, '', 201);
+    if (!result.ok) return sendWritten(reply, result, entity.label, '', 201);
+    const sent = answer(result);
+    return reply.code(sent.status).headers(sent.headers).send(sent.body);
   };
 }
 

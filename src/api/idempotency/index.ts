@@ -120,12 +120,12 @@ class Turns {
 const poolOptions = (db: Pool): { max?: number } => (db as { options?: { max?: number } }).options ?? {};
 
 async function idempotency(app: FastifyInstance, o: IdempotencyOptions) {
-  const pool = poolOptions(o.db);
-  const most = o.maxSessions ?? Math.max(1, (pool.max ?? 10) - 2);
+  const size = poolOptions(o.db).max ?? 10;
+  const most = o.maxSessions ?? Math.max(1, size - 2);
   const turns = new Turns(most, o.waitMs ?? 10_000);
   // A grouped create waits for a connection of the group committer while its request holds
   // one: only when the sessions leave the pool a connection to spare.
-  const group = (pool.max ?? 10) > most;
+  const group = size > most;
   /** undefined: not keyed; 'replayed': answered here; else the request's session. */
   async function begin(req: FastifyRequest, reply: FastifyReply): Promise<KeyedRequest | 'replayed' | undefined> {
     const header = req.headers['idempotency-key'];

@@ -106,8 +106,7 @@ export class KeyedRequest {
    * (the answer will be stored with it), else rolled back; rolled back if it throws.
    */
   write<T>(fn: (db: Queryable) => Promise<T>, keep: (result: T) => boolean): Promise<T> {
-    const next = this.last.then(async () => {
-      if (this.closed) throw new Error('write after the keyed request was answered');
+    return this.serially('write', async () => {
       this.writes++;
       if (this.open) await this.end('COMMIT');
       await this.client.query('BEGIN');
@@ -122,8 +121,6 @@ export class KeyedRequest {
       if (!keep(result)) await this.end('ROLLBACK');
       return result;
     });
-    this.last = next.catch(() => {});
-    return next;
   }
 
   /** A create may go through group commit with its answer (`grouped`) as the request's first write only. */
@@ -136,15 +133,12 @@ export class KeyedRequest {
    * answer `answer(result)` is committed with the create, or nothing is.
    */
   grouped(apply: (keyed: KeyedCreate) => Promise<ChangeResult>, answer: KeyedCreate['answer']): Promise<ChangeResult> {
-    const next = this.last.then(async () => {
-      if (this.closed) throw new Error('write after the keyed request was answered');
+    return this.serially('write', async () => {
       this.writes++;
       const result = await apply({ caller: this.caller, key: this.key, fingerprint: this.fingerprint, ttlMs: this.o.ttlMs, answer });
       if (result.ok) this.stored = answer(result);
       return result;
     });
-    this.last = next.catch(() => {});
-    return next;
   }
 
   /**
@@ -153,10 +147,17 @@ export class KeyedRequest {
    * requests at once beyond the pool size cannot starve each other.
    */
   query(...args: Parameters<pg.PoolClient['query']>): Promise<unknown> {
+    return this.serially('read', () => (this.client.query as (...a: unknown[]) => Promise<unknown>)(...args));
+  }
+
+  /**
+   * Runs `fn` after the request's earlier writes and reads, never once it is answered: its
+   * connection is back in the pool then, maybe serving another request.
+   */
+  private serially<T>(what: 'write' | 'read', fn: () => Promise<T>): Promise<T> {
     const next = this.last.then(() => {
-      // Its connection is back in the pool, maybe serving another request: never use it.
-      if (this.closed) throw new Error('read after the keyed request was answered');
-      return (this.client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      if (this.closed) throw new Error(`${what} after the keyed request was answered`);
+      return fn();
     });
     this.last = next.catch(() => {});
     return next;
